@@ -1,0 +1,1 @@
+"""MIF ERP inventory service."""

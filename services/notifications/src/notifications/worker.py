@@ -1,0 +1,14 @@
+"""The notifications service's Celery app: its task queue, its event queue, its periodic tasks."""
+
+from typing import Any
+
+from shared.worker import make_service_worker
+from notifications.config import Settings
+from notifications.events import EVENT_QUEUE, HANDLERS
+
+SERVICE = "notifications"
+settings = Settings()
+app = make_service_worker(SERVICE, settings, EVENT_QUEUE, HANDLERS, include=[])
+
+# Periodic tasks of this service, collected by the beat process (entry point mif.beat).
+BEAT_SCHEDULE: dict[str, Any] = {}

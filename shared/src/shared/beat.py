@@ -1,0 +1,17 @@
+"""The single beat process: sends every service's periodic tasks to that service's queue.
+
+Run with `celery -A shared.beat beat`. Entries come from the `mif.beat` entry points; each
+names its task and queue, so beat never imports task code, and each entry expires so that
+a backlog of missed runs is dropped rather than replayed.
+"""
+
+from shared.settings import ServiceSettings
+from shared.worker import beat_schedule, make_celery
+
+
+class BeatSettings(ServiceSettings):
+    service_name = "beat"
+
+
+app = make_celery("beat", BeatSettings())
+app.conf.beat_schedule = beat_schedule()

@@ -1,0 +1,42 @@
+"""/healthz (alive), /readyz (dependencies reachable), /metrics (Prometheus text)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shared.errors import Problem
+
+Check = Callable[[], Awaitable[None]]
+
+
+def health_router(checks: Callable[[Request], dict[str, Check]]) -> APIRouter:
+    router = APIRouter(tags=["operations"], include_in_schema=False)
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz(request: Request) -> dict[str, object]:
+        named = checks(request)
+        results = await asyncio.gather(
+            *(asyncio.wait_for(check(), timeout=2.0) for check in named.values()),
+            return_exceptions=True,
+        )
+        status = {
+            name: "ok" if not isinstance(result, BaseException) else f"error: {result!r}"[:200]
+            for name, result in zip(named, results, strict=True)
+        }
+        if any(value != "ok" for value in status.values()):
+            raise Problem(503, "not ready", checks=status)
+        return {"status": "ready", "checks": status}
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router

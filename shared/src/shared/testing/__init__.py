@@ -1,0 +1,1 @@
+"""Test support: infrastructure, migrated databases, rolled-back sessions, tokens, clients."""
