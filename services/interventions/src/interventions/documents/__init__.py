@@ -1,0 +1,1 @@
+"""documents feature of the interventions service."""

@@ -1,0 +1,1 @@
+"""equipements feature of the interventions service."""

@@ -1,0 +1,1 @@
+"""historique feature of the interventions service."""

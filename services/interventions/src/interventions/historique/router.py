@@ -1,0 +1,5 @@
+"""HTTP endpoints of the historique feature."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["historique"])

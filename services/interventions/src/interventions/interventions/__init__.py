@@ -1,0 +1,1 @@
+"""interventions feature of the interventions service."""

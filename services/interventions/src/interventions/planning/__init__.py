@@ -1,0 +1,1 @@
+"""planning feature of the interventions service."""

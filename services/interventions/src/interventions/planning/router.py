@@ -1,0 +1,5 @@
+"""HTTP endpoints of the planning feature."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["planning"])

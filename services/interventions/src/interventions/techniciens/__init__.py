@@ -1,0 +1,1 @@
+"""techniciens feature of the interventions service."""

@@ -1,0 +1,5 @@
+"""HTTP endpoints of the techniciens feature."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["techniciens"])
