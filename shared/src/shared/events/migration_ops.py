@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from shared.events.outbox import NOTIFY_CHANNEL
+from shared.events.outbox import notify_trigger_sql
 
 
 def create_outbox_and_inbox(schema: str) -> None:
@@ -32,17 +32,7 @@ def create_outbox_and_inbox(schema: str) -> None:
         schema=schema,
         postgresql_where=sa.text("published_at IS NULL"),
     )
-    op.execute(
-        f"""
-        CREATE FUNCTION "{schema}".outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            PERFORM pg_notify('{NOTIFY_CHANNEL}', TG_TABLE_SCHEMA);
-            RETURN NULL;
-        END $$;
-        CREATE TRIGGER outbox_notify AFTER INSERT ON "{schema}".outbox
-            FOR EACH STATEMENT EXECUTE FUNCTION "{schema}".outbox_notify();
-        """
-    )
+    op.execute(notify_trigger_sql(schema))
     op.create_table(
         "inbox",
         sa.Column("event_id", postgresql.UUID(as_uuid=True), primary_key=True),

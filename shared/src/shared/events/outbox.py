@@ -25,6 +25,19 @@ from shared.events.envelope import Event
 NOTIFY_CHANNEL = "mif_outbox"
 
 
+def notify_trigger_sql(schema: str) -> str:
+    """DDL of the trigger that wakes the relay when a transaction adds outbox rows."""
+    return f"""
+        CREATE FUNCTION "{schema}".outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('{NOTIFY_CHANNEL}', TG_TABLE_SCHEMA);
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER outbox_notify AFTER INSERT ON "{schema}".outbox
+            FOR EACH STATEMENT EXECUTE FUNCTION "{schema}".outbox_notify();
+    """
+
+
 @functools.cache
 def outbox_table(schema: str) -> Table:
     return Table(

@@ -1,0 +1,101 @@
+"""The service app factory: problem+json everywhere, request ids, one transaction per request."""
+
+import uuid
+
+import pytest
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+from shared.app import create_service_app
+from shared.errors import Problem
+from shared.db import SessionDep
+from shared.security import CurrentUserDep, StaffDep
+from shared.settings import ServiceSettings
+from shared.testing.plugin import asgi_client, trust_test_tokens
+
+SCHEMA = f"apptest_{uuid.uuid4().hex[:8]}"
+
+
+class Item(BaseModel):
+    name: str = Field(min_length=1, max_length=20)
+    qty: int = Field(ge=0)
+
+
+router = APIRouter()
+
+
+@router.post("/items", status_code=201)
+async def create_item(item: Item, session: SessionDep, user: StaffDep) -> dict:
+    await session.execute(text(f"INSERT INTO {SCHEMA}.items (name, qty) VALUES (:n, :q)"),
+                          {"n": item.name, "q": item.qty})
+    if item.name == "boom":
+        raise Problem(409, "refused after the insert")
+    return {"name": item.name}
+
+
+@router.get("/whoami")
+async def whoami(user: CurrentUserDep) -> dict:
+    return {"id": user.id, "role": user.role}
+
+
+@pytest.fixture
+async def app(engine, tokens):
+    async with engine.begin() as conn:
+        await conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+        await conn.execute(text(
+            f"CREATE TABLE {SCHEMA}.items (name text UNIQUE, qty int CHECK (qty < 1000))"))
+    app = create_service_app(service="demo", settings=ServiceSettings(), routers=[router])
+    trust_test_tokens(app, tokens)
+    yield app
+    await app.state.db.dispose()
+    async with engine.begin() as conn:
+        await conn.execute(text(f"DROP SCHEMA {SCHEMA} CASCADE"))
+
+
+async def count(engine) -> int:
+    async with engine.connect() as conn:
+        return (await conn.execute(text(f"SELECT count(*) FROM {SCHEMA}.items"))).scalar_one()
+
+
+async def test_errors_are_problem_json(app, tokens, engine) -> None:
+    auth = tokens.headers("admin")
+    async with asgi_client(app) as client:
+        bad = await client.post("/api/v1/items", json={"name": "", "qty": -1}, headers=auth)
+        assert bad.status_code == 422
+        assert bad.headers["content-type"] == "application/problem+json"
+        assert {e["field"] for e in bad.json()["errors"]} == {"name", "qty"}
+
+        not_json = await client.post("/api/v1/items", content=b"{oops", headers={
+            **auth, "content-type": "application/json"})
+        assert not_json.status_code == 422
+
+        assert (await client.get("/api/v1/nothing-here")).json()["status"] == 404
+        assert (await client.get("/api/v1/whoami")).status_code == 401
+        forbidden = await client.post("/api/v1/items", json={"name": "a", "qty": 1},
+                                      headers=tokens.headers("client", 9, client_id=1))
+        assert forbidden.status_code == 403
+
+        ok = await client.post("/api/v1/items", json={"name": "a", "qty": 1}, headers=auth)
+        assert ok.status_code == 201
+        dup = await client.post("/api/v1/items", json={"name": "a", "qty": 1}, headers=auth)
+        assert dup.status_code == 409 and dup.json()["constraint"] == "items_name_key"
+        check = await client.post("/api/v1/items", json={"name": "b", "qty": 5000}, headers=auth)
+        assert check.status_code == 422
+    assert await count(engine) == 1
+
+
+async def test_failed_request_rolls_back_its_writes(app, tokens, engine) -> None:
+    async with asgi_client(app) as client:
+        response = await client.post("/api/v1/items", json={"name": "boom", "qty": 1},
+                                     headers=tokens.headers("admin"))
+    assert response.status_code == 409
+    assert await count(engine) == 0
+
+
+async def test_request_id_is_echoed_or_created(app, tokens) -> None:
+    async with asgi_client(app) as client:
+        given = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+        assert given.headers["x-request-id"] == "abc-123"
+        fresh = await client.get("/healthz")
+        assert len(fresh.headers["x-request-id"]) == 32
