@@ -1,0 +1,58 @@
+"""The audit trail: `historiques_interventions`, append-only and hash-chained per intervention."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import INET, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from interventions.database import Base
+from interventions.equipements.models import pg_enum
+
+
+class ActionHistorique(enum.StrEnum):
+    creation = "creation"
+    modification = "modification"
+    affectation = "affectation"
+    changement_statut = "changement_statut"
+    debut_intervention = "debut_intervention"
+    fin_intervention = "fin_intervention"
+    ajout_commentaire = "ajout_commentaire"
+    upload_document = "upload_document"
+    planification = "planification"
+    annulation = "annulation"
+
+
+class HistoriqueIntervention(Base):
+    __tablename__ = "historiques_interventions"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    intervention_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("interventions.interventions.id", ondelete="RESTRICT"), nullable=False
+    )
+    user_id: Mapped[int | None] = mapped_column(sa.Integer)
+    action: Mapped[ActionHistorique] = mapped_column(
+        pg_enum(ActionHistorique, "action_historique"), nullable=False
+    )
+    description: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    ancienne_valeur: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    nouvelle_valeur: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    horodatage: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    adresse_ip: Mapped[str | None] = mapped_column(INET)
+    user_agent: Mapped[str | None] = mapped_column(sa.Text)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+
+
+class HistoriqueAncre(Base):
+    """Where a purged chain now starts: the hash of the last row the retention deleted."""
+
+    __tablename__ = "historique_ancres"
+
+    intervention_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    dernier_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    purge_le: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
