@@ -1,0 +1,566 @@
+"""`make run`: the whole MIF ERP on one machine, supervised.
+
+    python deploy/local/run.py            # run everything until Ctrl-C / SIGTERM
+    python deploy/local/run.py migrate    # apply every service's migrations, bootstrap the admin
+    python deploy/local/run.py processes  # print the process table
+
+Without DATABASE_URL / REDIS_URL an embedded PostgreSQL and Redis keep their data under
+MIF_DATA_DIR (default `.data/`). Ports are MIF_PORT_BASE + i (gateway 8000, auth 8001, ...).
+`processes(config)` is the one process table; docker-compose.yml and deploy/k8s/ mirror it
+and tests/system/test_process_table.py keeps them in step.
+
+The supervisor itself imports nothing of the project, so it stays small: migrations run in a
+`migrate` child and the embedded servers in an `embedded` child of their own session, so a
+terminal's Ctrl-C reaches the supervisor (which stops the services first) and not the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = Path(__file__).resolve()
+
+# HTTP processes in port order: MIF_PORT_BASE + index.
+APIS = ("gateway", "auth", "interventions", "inventory", "billing", "reporting", "notifications")
+SERVICES = APIS[1:]
+# Queues each service's worker consumes (reporting also renders reports on its heavy queue).
+WORKER_QUEUES: dict[str, tuple[str, ...]] = {s: (s,) for s in SERVICES} | {
+    "reporting": ("reporting", "reporting.heavy")
+}
+READY_MARKER = "MIF ERP ready at"
+EMBEDDED_MARKER = "MIF_EMBEDDED "
+BACKGROUND_DELAY = 20.0
+ADMIN_PASSWORD_PREFIX = "admin password: "  # noqa: S105
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str
+    argv: tuple[str, ...]
+    # The configuration variables this process gets (on top of the user's own environment).
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str
+    redis_url: str
+    data_dir: Path
+    port_base: int = 8000
+    host: str = "127.0.0.1"
+
+    def port(self, api: str) -> int:
+        return self.port_base + APIS.index(api)
+
+    def url(self, api: str) -> str:
+        return f"http://{self.host}:{self.port(api)}"
+
+
+def config_env(config: Config, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The variables every process gets. The user's own values win, except the two URLs,
+    which are the user's anyway when set (else the embedded servers')."""
+    environ = dict(os.environ) if environ is None else environ
+    defaults = {
+        "ENVIRONMENT": "development",
+        "JWKS_URL": f"{config.url('auth')}/api/v1/auth/jwks.json",
+        **{f"GATEWAY_{s.upper()}_URL": config.url(s) for s in SERVICES},
+    }
+    env = {key: environ.get(key, value) for key, value in defaults.items()}
+    env["DATABASE_URL"] = config.database_url
+    env["REDIS_URL"] = config.redis_url
+    return env
+
+
+def processes(config: Config, environ: dict[str, str] | None = None) -> list[Process]:
+    """The process table: every long-running process of the system, in start order."""
+    env = config_env(config, environ)
+    bin_dir = Path(sys.executable).parent
+    table: list[Process] = []
+    for api in APIS:
+        argv = (
+            str(bin_dir / "uvicorn"), "--factory", f"{api}.main:create_app",
+            "--host", config.host, "--port", str(config.port(api)),
+            "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+        )  # fmt: skip
+        table.append(Process(api, argv, env))
+    for service in SERVICES:
+        argv = (
+            str(bin_dir / "celery"), "-A", f"{service}.worker", "worker",
+            "-Q", ",".join(WORKER_QUEUES[service]), "-n", f"{service}@%h",
+            "--concurrency", "1", "--loglevel", "INFO",
+            # one worker per queue: nobody to synchronise with or gossip to
+            "--without-mingle", "--without-gossip",
+        )  # fmt: skip
+        table.append(Process(f"worker-{service}", argv, env))
+    schedule = config.data_dir / "celerybeat-schedule"
+    beat = (str(bin_dir / "celery"), "-A", "shared.beat", "beat", "--schedule", str(schedule),
+            "--loglevel", "INFO")  # fmt: skip
+    table.append(Process("beat", beat, env))
+    table.append(Process("relay", (sys.executable, "-m", "shared.events.relay"), env))
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# one-shot subcommands (children of the supervisor, or containers of their own)
+
+
+def migrate() -> int:
+    """Apply every service's migrations (each its own schema), then bootstrap the admin."""
+    import importlib.util
+    from importlib.metadata import entry_points
+
+    from shared.migrations import upgrade
+
+    url = os.environ["DATABASE_URL"]
+    names = sorted(ep.name for ep in entry_points(group="mif.services") if ep.name != "gateway")
+    for name in names:
+        started = time.monotonic()
+        upgrade(name, url)
+        print(f"migrated {name} in {time.monotonic() - started:.1f} s", flush=True)
+    if importlib.util.find_spec("auth.bootstrap") is None:
+        print("auth.bootstrap is not installed: no admin created", flush=True)
+        return 0
+    # an empty MIF_ADMIN_PASSWORD (compose, templated manifests) means "generate one"
+    env = {k: v for k, v in os.environ.items() if v or k != "MIF_ADMIN_PASSWORD"}
+    return subprocess.call([sys.executable, "-m", "auth.bootstrap"], env=env)
+
+
+def embedded(data_dir: Path) -> int:
+    """Run the embedded PostgreSQL and Redis until SIGTERM (or the supervisor's death)."""
+    from shared.embedded import start_postgres, start_redis
+
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    postgres = start_postgres(data_dir / "postgres")
+    try:
+        redis = start_redis(data_dir / "redis")
+    except BaseException:
+        postgres.stop()
+        raise
+    urls = {"database_url": postgres.url, "redis_url": redis.url}
+    print(EMBEDDED_MARKER + json.dumps(urls), flush=True)
+    try:
+        while not stopping:
+            time.sleep(0.2)
+    finally:
+        redis.stop()
+        postgres.stop()
+        print("embedded servers stopped", flush=True)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# the supervisor
+
+PR_SET_PDEATHSIG = 1
+
+
+def _child_setup() -> None:
+    """In each child before exec: its own process group and session (so a terminal's Ctrl-C
+    reaches only the supervisor, which stops children in order), and SIGTERM if the
+    supervisor dies. Safe: the supervisor is single-threaded."""
+    os.setsid()
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+class Child:
+    def __init__(self, process: Process, environ: dict[str, str]) -> None:
+        self.process = process
+        self.environ = environ
+        self.popen: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
+        self.failures = 0
+        self.restart_at: float | None = None
+        self.buffer = b""
+
+    @property
+    def running(self) -> bool:
+        return self.popen is not None and self.popen.returncode is None
+
+    def start(self) -> subprocess.Popen[bytes]:
+        self.popen = subprocess.Popen(  # noqa: S603
+            self.process.argv,
+            cwd=ROOT,
+            env={**self.environ, **self.process.env, "PYTHONUNBUFFERED": "1"},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_child_setup,
+        )
+        os.set_blocking(self.popen.stdout.fileno(), False)  # type: ignore[union-attr]
+        self.started_at = time.monotonic()
+        self.restart_at = None
+        return self.popen
+
+
+class Supervisor:
+    def __init__(self, out: IO[str] = sys.stdout) -> None:
+        self.out = out
+        self.children: dict[str, Child] = {}
+        self.selector = selectors.DefaultSelector()
+        self.stopping = False
+        self.width = 12
+        self.captured: list[str] = []
+
+    # -- output ---------------------------------------------------------------------------
+    def say(self, message: str, name: str = "run") -> None:
+        self.out.write(f"{name:<{self.width}} | {message}\n")
+        self.out.flush()
+
+    def _pump(self, child: Child, final: bool = False) -> None:
+        stream = child.popen.stdout if child.popen else None
+        if stream is None:
+            return
+        while True:
+            try:
+                chunk = stream.read(65536)
+            except (BlockingIOError, ValueError):
+                chunk = None
+            if not chunk:
+                break
+            child.buffer += chunk
+        *lines, child.buffer = child.buffer.split(b"\n")
+        if final and child.buffer:
+            lines.append(child.buffer)
+            child.buffer = b""
+        for raw in lines:
+            line = raw.decode("utf-8", "replace").rstrip("\r")
+            if line.startswith(ADMIN_PASSWORD_PREFIX) or line.startswith(EMBEDDED_MARKER):
+                self.captured.append(line)
+            if not line.startswith(EMBEDDED_MARKER):
+                self.say(line, child.process.name)
+
+    def _register(self, child: Child) -> None:
+        assert child.popen is not None and child.popen.stdout is not None
+        self.selector.register(child.popen.stdout, selectors.EVENT_READ, child)
+
+    def _unregister(self, child: Child) -> None:
+        if child.popen is not None and child.popen.stdout is not None:
+            try:
+                self.selector.unregister(child.popen.stdout)
+            except (KeyError, ValueError):
+                pass
+            self._pump(child, final=True)
+            child.popen.stdout.close()
+
+    def poll_output(self, timeout: float) -> None:
+        if not self.selector.get_map():
+            time.sleep(timeout)
+            return
+        for key, _ in self.selector.select(timeout):
+            self._pump(key.data)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def spawn(self, process: Process, environ: dict[str, str]) -> Child:
+        child = self.children.get(process.name) or Child(process, environ)
+        self.children[process.name] = child
+        self.width = max(self.width, len(process.name))
+        popen = child.start()
+        self._register(child)
+        self.say(f"started {process.name} pid={popen.pid}")
+        return child
+
+    def run_once(self, process: Process, environ: dict[str, str]) -> int:
+        """Run a one-shot child to completion (showing its output); its exit status."""
+        child = self.spawn(process, environ)
+        assert child.popen is not None
+        while child.popen.poll() is None:
+            self.poll_output(0.2)
+            if self.stopping:
+                self.stop_child(child)
+        self._unregister(child)
+        del self.children[process.name]
+        return child.popen.returncode
+
+    def check_children(self) -> None:
+        """Log and restart (with backoff) whatever exited on its own."""
+        now = time.monotonic()
+        for child in list(self.children.values()):
+            popen = child.popen
+            if popen is None:
+                continue
+            if popen.returncode is None and popen.poll() is not None:
+                self._unregister(child)
+                uptime = now - child.started_at
+                child.failures = 1 if uptime > 60 else child.failures + 1
+                delay = min(30.0, 0.5 * 2 ** (child.failures - 1))
+                child.restart_at = now + delay
+                self.say(
+                    f"{child.process.name} exited with {popen.returncode} after {uptime:.1f} s; "
+                    f"restarting in {delay:.1f} s"
+                )
+            elif child.restart_at is not None and now >= child.restart_at and not self.stopping:
+                self.spawn(child.process, child.environ)
+
+    def stop_child(self, child: Child, timeout: float = 15.0) -> None:
+        self.stop_all([child], timeout)
+
+    def stop_all(self, children: list[Child] | None = None, timeout: float = 15.0) -> None:
+        """SIGTERM to each child's process group, wait, SIGKILL what is left."""
+        candidates = children if children is not None else list(self.children.values())
+        targets = [c for c in candidates if c.popen is not None and c.popen.poll() is None]
+        for child in targets:
+            _killpg(child.popen.pid, signal.SIGTERM)  # type: ignore[union-attr]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.poll_output(0.1)
+            if not any(_group_alive(c.popen.pid) for c in targets):  # type: ignore[union-attr]
+                break
+            for child in targets:
+                child.popen.poll()  # type: ignore[union-attr]  # reap the leader
+        for child in targets:
+            assert child.popen is not None
+            if _group_alive(child.popen.pid):
+                self.say(f"{child.process.name} did not stop in {timeout:.0f} s: SIGKILL")
+                _killpg(child.popen.pid, signal.SIGKILL)
+            try:
+                child.popen.wait(5)
+            except subprocess.TimeoutExpired:
+                self.say(f"{child.process.name} pid={child.popen.pid} would not die")
+            self._unregister(child)
+            child.restart_at = None
+
+
+def _killpg(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _group_alive(pgid: int) -> bool:
+    """Is any process of the group still running (zombies of ours do not count: the
+    leader is reaped by poll() and any other member would be re-parented and reaped)?"""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # only a zombie leader left?
+    try:
+        with open(f"/proc/{pgid}/stat", encoding="ascii") as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    if state != "Z":
+        return True
+    return _other_members(pgid)
+
+
+def _other_members(pgid: int) -> bool:
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == pgid:
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def _module_installed(module: str) -> bool:
+    """Whether `pkg.mod` exists, found without importing the project into the supervisor."""
+    import importlib.util
+
+    package, _, rest = module.partition(".")
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    relative = rest.replace(".", "/") + ".py"
+    return any((Path(p) / relative).exists() for p in spec.submodule_search_locations)
+
+
+def supervise() -> int:
+    started = time.monotonic()
+    data_dir = Path(os.environ.get("MIF_DATA_DIR", ROOT / ".data")).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port_base = int(os.environ.get("MIF_PORT_BASE", "8000"))
+    environ = dict(os.environ)
+    sup = Supervisor()
+    sup.width = len("worker-notifications")
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if not sup.stopping:
+            sup.say(f"{signal.Signals(signum).name}: stopping everything")
+        sup.stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    sup.say(f"supervisor pid={os.getpid()}, data in {data_dir}")
+
+    infra: Child | None = None
+    database_url = environ.get("DATABASE_URL")
+    redis_url = environ.get("REDIS_URL")
+    try:
+        if not database_url or not redis_url:
+            infra = _start_embedded(sup, data_dir, environ)
+            if infra is None:
+                return 1
+            urls = json.loads(
+                next(line for line in sup.captured if line.startswith(EMBEDDED_MARKER))[
+                    len(EMBEDDED_MARKER) :
+                ]
+            )
+            database_url = database_url or urls["database_url"]
+            redis_url = redis_url or urls["redis_url"]
+            sup.say(f"embedded PostgreSQL and Redis up ({time.monotonic() - started:.1f} s)")
+        assert database_url and redis_url
+        config = Config(database_url, redis_url, data_dir, port_base)
+        table = processes(config, environ)
+        env = config_env(config, environ)
+
+        migrate_proc = Process("migrate", (sys.executable, str(SCRIPT), "migrate"), env)
+        if sup.stopping or sup.run_once(migrate_proc, environ) != 0:
+            if not sup.stopping:
+                sup.say("migrations failed: stopping")
+            return 1
+        sup.say(f"migrations applied ({time.monotonic() - started:.1f} s)")
+
+        missing = [p for p in table if not _module_installed(_module_of(p))]
+        for process in missing:
+            sup.say(f"{process.name}: {_module_of(process)} is not installed yet, not started")
+        running = [p for p in table if p not in missing]
+        # APIs first: on two cores, starting all fifteen interpreters at once doubles the
+        # time to ready. Workers, beat and relay follow once the gateway is ready (their
+        # queues are durable, nothing is lost meanwhile), or after BACKGROUND_DELAY anyway.
+        apis = [p for p in running if p.name in APIS]
+        background = [p for p in running if p.name not in APIS]
+        for process in apis:
+            if not sup.stopping:
+                sup.spawn(process, environ)
+        background_at = time.monotonic() + BACKGROUND_DELAY
+
+        ready_urls = (
+            [f"{config.url('gateway')}/readyz"]
+            if any(p.name == "gateway" for p in running)
+            else [f"{config.url(p.name)}/readyz" for p in apis]
+        )
+        pending = list(ready_urls)
+        next_check = 0.0
+        while not sup.stopping:
+            sup.poll_output(0.2)
+            sup.check_children()
+            if pending and time.monotonic() >= next_check:
+                pending = [url for url in pending if not _ready(url)]
+                next_check = time.monotonic() + 0.25
+                if not pending:
+                    _announce(sup, config, started)
+            if background and (not pending or time.monotonic() >= background_at):
+                for process in background:
+                    if not sup.stopping:
+                        sup.spawn(process, environ)
+                background = []
+    finally:
+        sup.stopping = True
+        sup.stop_all()
+        if infra is not None:
+            sup.stop_all([infra], timeout=30)
+        sup.say("stopped")
+    return 0
+
+
+def _module_of(process: Process) -> str:
+    argv = process.argv
+    if "--factory" in argv:
+        return argv[argv.index("--factory") + 1].split(":")[0]
+    if "-A" in argv:
+        return argv[argv.index("-A") + 1]
+    return argv[argv.index("-m") + 1]
+
+
+def _start_embedded(sup: Supervisor, data_dir: Path, environ: dict[str, str]) -> Child | None:
+    process = Process("embedded", (sys.executable, str(SCRIPT), "embedded", str(data_dir)))
+    child = sup.spawn(process, environ)
+    deadline = time.monotonic() + 60
+    while not any(line.startswith(EMBEDDED_MARKER) for line in sup.captured):
+        sup.poll_output(0.1)
+        assert child.popen is not None
+        if child.popen.poll() is not None or sup.stopping or time.monotonic() > deadline:
+            sup.say("embedded servers did not start")
+            sup.stop_all([child])
+            del sup.children["embedded"]
+            return None
+    # it is infrastructure, not a supervised service: stopped last, by hand
+    del sup.children["embedded"]
+    return child
+
+
+def _announce(sup: Supervisor, config: Config, started: float) -> None:
+    sup.say(f"{READY_MARKER} {config.url('gateway')} (in {time.monotonic() - started:.1f} s)")
+    username = os.environ.get("MIF_ADMIN_USERNAME", "admin")
+    generated = [line for line in sup.captured if line.startswith(ADMIN_PASSWORD_PREFIX)]
+    if generated:
+        password = generated[-1][len(ADMIN_PASSWORD_PREFIX) :]
+        sup.say(f"admin credentials: {username} / {password}")
+    elif os.environ.get("MIF_ADMIN_PASSWORD"):
+        sup.say(f"admin credentials: {username} / (the MIF_ADMIN_PASSWORD you set)")
+    else:
+        sup.say(f"admin credentials: {username} / (printed when it was created, first run)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("migrate", help="apply migrations and bootstrap the admin, then exit")
+    emb = sub.add_parser("embedded", help="(internal) run the embedded servers")
+    emb.add_argument("data_dir", type=Path)
+    sub.add_parser("processes", help="print the process table")
+    args = parser.parse_args(argv)
+    commands: dict[str | None, Callable[[], int]] = {
+        None: supervise,
+        "migrate": migrate,
+        "embedded": lambda: embedded(args.data_dir),
+        "processes": _print_table,
+    }
+    return commands[args.command]()
+
+
+def _print_table() -> int:
+    config = Config(
+        os.environ.get("DATABASE_URL", "<embedded>"),
+        os.environ.get("REDIS_URL", "<embedded>"),
+        Path(os.environ.get("MIF_DATA_DIR", ROOT / ".data")).resolve(),
+        int(os.environ.get("MIF_PORT_BASE", "8000")),
+    )
+    for process in processes(config):
+        print(f"{process.name:<22} {' '.join(process.argv)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
