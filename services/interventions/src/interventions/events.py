@@ -3,5 +3,10 @@
 from shared.events import EventQueue
 from shared.events.consumer import Handler
 
-EVENT_QUEUE = EventQueue("interventions.events", [])
-HANDLERS: dict[str, Handler] = {}
+from interventions.techniciens.service import on_client, on_technicien
+
+EVENT_QUEUE = EventQueue("interventions.events", ["technicien.*", "client.*"])
+HANDLERS: dict[str, Handler] = {
+    "technicien.*": on_technicien,
+    "client.*": on_client,
+}

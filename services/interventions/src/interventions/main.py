@@ -1,6 +1,9 @@
 """The interventions service's FastAPI app."""
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from shared.app import create_service_app
+from shared.errors import Problem, ProblemResponse
+from sqlalchemy.orm.exc import StaleDataError
 
 from interventions.config import Settings
 from interventions.documents.router import router as documents_router
@@ -9,13 +12,12 @@ from interventions.historique.router import router as historique_router
 from interventions.interventions.router import router as interventions_router
 from interventions.planning.router import router as planning_router
 from interventions.techniciens.router import router as techniciens_router
-from shared.app import create_service_app
 
 SERVICE = "interventions"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         service=SERVICE,
         settings=settings or Settings(),
         routers=[
@@ -28,3 +30,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
         description="Equipment, interventions, planning, documents and the audit trail.",
     )
+    install_stale_handler(app)
+    return app
+
+
+def install_stale_handler(app: FastAPI) -> None:
+    """A versioned UPDATE that found another version (a lost race) is a 409, not a 500."""
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> ProblemResponse:
+        return Problem(409, "the resource changed meanwhile: reload it and retry").response(
+            request.url.path
+        )

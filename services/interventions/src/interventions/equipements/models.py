@@ -78,4 +78,5 @@ class Equipement(Base):
     )
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
 
-    __mapper_args__ = {"version_id_col": version}
+    # eager_defaults: server-set columns come back by RETURNING (no lazy load in async)
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}

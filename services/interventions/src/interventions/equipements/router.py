@@ -1,5 +1,118 @@
 """HTTP endpoints of the equipements feature."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import JSONResponse
+from shared.db import SessionDep
+from shared.errors import Problem
+from shared.idempotency import IdempotencyKey
+from shared.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
+from shared.security import CurrentUser, CurrentUserDep, Role, StaffDep, require_roles
+from shared.versioning import IfMatch
+
+from interventions.database import SCHEMA
+from interventions.equipements import service
+from interventions.equipements.models import CriticiteEquipement, StatutEquipement
+from interventions.equipements.repository import EquipementFilters
+from interventions.equipements.schemas import (
+    EquipementCreate,
+    EquipementRead,
+    EquipementUpdate,
+    StatutChange,
+)
+from shared import idempotency
 
 router = APIRouter(tags=["equipements"])
+PREFIX = "/api/v1/equipements"
+
+StaffOrTechnicien = Annotated[
+    CurrentUser, Depends(require_roles(Role.admin, Role.responsable, Role.technicien))
+]
+
+
+def _read(obj: Any) -> EquipementRead:
+    return EquipementRead.model_validate(obj)
+
+
+@router.post(
+    "/equipements", status_code=201, response_model=EquipementRead, summary="Create an equipment"
+)
+async def create_equipement(
+    body: EquipementCreate, session: SessionDep, user: StaffDep, key: IdempotencyKey = None
+) -> JSONResponse:
+    stored = await idempotency.claim(session, SCHEMA, key, user.id, "POST /equipements")
+    if stored is None:
+        equipement = await service.create(session, body)
+        stored = _read(equipement).model_dump(mode="json")
+        await idempotency.remember(session, SCHEMA, key, user.id, stored)
+    return JSONResponse(stored, status_code=201, headers={"Location": f"{PREFIX}/{stored['id']}"})
+
+
+@router.get("/equipements", response_model=Page[EquipementRead])
+async def list_equipements(
+    session: SessionDep,
+    user: CurrentUserDep,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+    client_id: int | None = None,
+    statut: StatutEquipement | None = None,
+    criticite: CriticiteEquipement | None = None,
+    maintenance_avant: Annotated[
+        dt.date | None, Query(description="prochaine_maintenance on or before")
+    ] = None,
+) -> Page[EquipementRead]:
+    after_id = None
+    if cursor is not None:
+        (after_id,) = decode_cursor(cursor, 1)
+        if not isinstance(after_id, int):
+            raise Problem(400, "invalid cursor")
+    filters = EquipementFilters(client_id, statut, criticite, maintenance_avant)
+    rows = await service.list_for_user(session, user, filters, after_id, limit + 1)
+    return page_of([_read(r) for r in rows], limit, lambda e: [e.id])
+
+
+@router.get("/equipements/{equipement_id}", response_model=EquipementRead)
+async def get_equipement(
+    equipement_id: int, session: SessionDep, user: CurrentUserDep
+) -> EquipementRead:
+    return _read(await service.get_for_user(session, user, equipement_id))
+
+
+@router.patch("/equipements/{equipement_id}", response_model=EquipementRead)
+async def update_equipement(
+    equipement_id: int,
+    body: EquipementUpdate,
+    session: SessionDep,
+    user: StaffDep,
+    if_match: IfMatch = None,
+) -> EquipementRead:
+    return _read(await service.update(session, equipement_id, body, if_match))
+
+
+@router.post("/equipements/{equipement_id}/statut", response_model=EquipementRead)
+async def change_statut(
+    equipement_id: int, body: StatutChange, session: SessionDep, user: StaffOrTechnicien
+) -> EquipementRead:
+    return _read(await service.change_statut(session, equipement_id, body.statut))
+
+
+@router.delete(
+    "/equipements/{equipement_id}",
+    status_code=204,
+    responses={409: {"description": "it has interventions: retired instead"}},
+)
+async def delete_equipement(equipement_id: int, session: SessionDep, user: StaffDep) -> Response:
+    retired = await service.delete(session, equipement_id)
+    if retired is None:
+        return Response(status_code=204)
+    # Returned, not raised: the retirement must commit with this answer.
+    return Problem(
+        409,
+        "this equipment has interventions: it was retired (statut retire, active false) "
+        "instead of deleted",
+        equipement=_read(retired).model_dump(mode="json"),
+    ).response(f"{PREFIX}/{equipement_id}")

@@ -62,7 +62,7 @@ async def record(
         ),
     )
     session.add(entry)
-    await session.flush([entry])
+    await session.flush()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,150 @@
 """HTTP endpoints of the interventions feature."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from shared.db import SessionDep
+from shared.errors import Problem
+from shared.idempotency import IdempotencyKey
+from shared.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
+from shared.security import CurrentUserDep, StaffDep
+from shared.versioning import IfMatch
+
+from interventions.database import SCHEMA
+from interventions.interventions import service
+from interventions.interventions.models import (
+    PrioriteIntervention,
+    StatutIntervention,
+    TypeIntervention,
+)
+from interventions.interventions.repository import InterventionFilters, SortKey
+from interventions.interventions.schemas import (
+    Affectation,
+    Evaluation,
+    InterventionCreate,
+    InterventionRead,
+    InterventionUpdate,
+    Transition,
+)
+from shared import idempotency
 
 router = APIRouter(tags=["interventions"])
+PREFIX = "/api/v1/interventions"
+
+
+def _read(obj: object) -> InterventionRead:
+    return InterventionRead.model_validate(obj)
+
+
+def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise Problem(
+            422,
+            f"{field} needs a UTC offset",
+            errors=[{"field": field, "message": "a time with an offset (ISO 8601) is required"}],
+        )
+    return value
+
+
+def _sort_key(cursor: str) -> SortKey:
+    priorite, date_creation, last_id = decode_cursor(cursor, 3)
+    try:
+        if not isinstance(date_creation, dt.datetime) or not isinstance(last_id, int):
+            raise ValueError("bad cursor values")
+        return (
+            PrioriteIntervention(priorite),
+            _aware(date_creation, "cursor") or date_creation,
+            last_id,
+        )
+    except (ValueError, TypeError, Problem) as exc:
+        raise Problem(400, "invalid cursor") from exc
+
+
+@router.post("/interventions", status_code=201, response_model=InterventionRead)
+async def create_intervention(
+    body: InterventionCreate, session: SessionDep, user: CurrentUserDep, key: IdempotencyKey = None
+) -> JSONResponse:
+    stored = await idempotency.claim(session, SCHEMA, key, user.id, "POST /interventions")
+    if stored is None:
+        intervention = await service.create(session, user, body)
+        stored = _read(intervention).model_dump(mode="json")
+        await idempotency.remember(session, SCHEMA, key, user.id, stored)
+    return JSONResponse(stored, status_code=201, headers={"Location": f"{PREFIX}/{stored['id']}"})
+
+
+@router.get("/interventions", response_model=Page[InterventionRead])
+async def list_interventions(
+    session: SessionDep,
+    user: CurrentUserDep,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+    statut: StatutIntervention | None = None,
+    priorite: PrioriteIntervention | None = None,
+    type_intervention: TypeIntervention | None = None,
+    technicien_id: int | None = None,
+    client_id: int | None = None,
+    equipement_id: int | None = None,
+    urgence: bool | None = None,
+    cree_apres: Annotated[dt.datetime | None, Query(description="date_creation >=")] = None,
+    cree_avant: Annotated[dt.datetime | None, Query(description="date_creation <")] = None,
+) -> Page[InterventionRead]:
+    """Sorted by priorite (urgente first) then date_creation (oldest first), keyset-paged."""
+    filters = InterventionFilters(
+        statut=statut,
+        priorite=priorite,
+        type_intervention=type_intervention,
+        technicien_id=technicien_id,
+        client_id=client_id,
+        equipement_id=equipement_id,
+        urgence=urgence,
+        cree_apres=_aware(cree_apres, "cree_apres"),
+        cree_avant=_aware(cree_avant, "cree_avant"),
+    )
+    after = _sort_key(cursor) if cursor is not None else None
+    rows = await service.list_for_user(session, user, filters, after, limit + 1)
+    return page_of(
+        [_read(r) for r in rows], limit, lambda i: [i.priorite.value, i.date_creation, i.id]
+    )
+
+
+@router.get("/interventions/{intervention_id}", response_model=InterventionRead)
+async def get_intervention(
+    intervention_id: int, session: SessionDep, user: CurrentUserDep
+) -> InterventionRead:
+    return _read(await service.get_for_user(session, user, intervention_id))
+
+
+@router.patch("/interventions/{intervention_id}", response_model=InterventionRead)
+async def update_intervention(
+    intervention_id: int,
+    body: InterventionUpdate,
+    session: SessionDep,
+    user: CurrentUserDep,
+    if_match: IfMatch = None,
+) -> InterventionRead:
+    return _read(await service.update(session, user, intervention_id, body, if_match))
+
+
+@router.post("/interventions/{intervention_id}/affectation", response_model=InterventionRead)
+async def affecter(
+    intervention_id: int, body: Affectation, session: SessionDep, user: StaffDep
+) -> InterventionRead:
+    return _read(await service.affecter(session, user, intervention_id, body.technicien_id))
+
+
+@router.post("/interventions/{intervention_id}/transitions", response_model=InterventionRead)
+async def transition(
+    intervention_id: int, body: Transition, session: SessionDep, user: CurrentUserDep
+) -> InterventionRead:
+    return _read(await service.transition(session, user, intervention_id, body))
+
+
+@router.post("/interventions/{intervention_id}/evaluation", response_model=InterventionRead)
+async def evaluer(
+    intervention_id: int, body: Evaluation, session: SessionDep, user: CurrentUserDep
+) -> InterventionRead:
+    return _read(await service.evaluer(session, user, intervention_id, body.satisfaction_client))

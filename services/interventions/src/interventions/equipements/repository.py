@@ -1,0 +1,55 @@
+"""Every query of the equipment feature."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interventions.equipements.models import CriticiteEquipement, Equipement, StatutEquipement
+from interventions.interventions.models import Intervention
+
+
+@dataclass(frozen=True, slots=True)
+class EquipementFilters:
+    client_id: int | None = None
+    statut: StatutEquipement | None = None
+    criticite: CriticiteEquipement | None = None
+    maintenance_avant: dt.date | None = None
+
+
+async def get(
+    session: AsyncSession, equipement_id: int, *, for_update: bool = False
+) -> Equipement | None:
+    query = sa.select(Equipement).where(Equipement.id == equipement_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.scalars(query)).one_or_none()
+
+
+async def page(
+    session: AsyncSession, filters: EquipementFilters, after_id: int | None, limit: int
+) -> Sequence[Equipement]:
+    """`limit` rows after `after_id` in id order (keyset)."""
+    query = sa.select(Equipement)
+    if filters.client_id is not None:
+        query = query.where(Equipement.client_id == filters.client_id)
+    if filters.statut is not None:
+        query = query.where(Equipement.statut == filters.statut)
+    if filters.criticite is not None:
+        query = query.where(Equipement.criticite == filters.criticite)
+    if filters.maintenance_avant is not None:
+        query = query.where(Equipement.prochaine_maintenance <= filters.maintenance_avant)
+    if after_id is not None:
+        query = query.where(Equipement.id > after_id)
+    return (await session.scalars(query.order_by(Equipement.id).limit(limit))).all()
+
+
+async def has_interventions(session: AsyncSession, equipement_id: int) -> bool:
+    found = await session.execute(
+        sa.select(sa.exists().where(Intervention.equipement_id == equipement_id))
+    )
+    return bool(found.scalar())

@@ -1,0 +1,137 @@
+"""The rules of equipment: ownership, the seed's lifecycle, retire instead of delete."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shared.errors import conflict, not_found
+from shared.security import CurrentUser, Role
+from shared.versioning import check_version
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interventions.common import changes, publish, snapshot
+from interventions.equipements import repository
+from interventions.equipements.models import Equipement, StatutEquipement
+from interventions.equipements.repository import EquipementFilters
+from interventions.equipements.schemas import EquipementCreate, EquipementRead, EquipementUpdate
+from interventions.techniciens.service import client_connu
+
+S = StatutEquipement
+# The seed's equipment lifecycle; `retire` is final.
+LIFECYCLE: dict[StatutEquipement, frozenset[StatutEquipement]] = {
+    S.operationnel: frozenset({S.maintenance, S.panne}),
+    S.maintenance: frozenset({S.operationnel, S.retire}),
+    S.panne: frozenset({S.maintenance, S.retire}),
+    S.retire: frozenset(),
+}
+
+
+def _visible(user: CurrentUser, equipement: Equipement) -> bool:
+    if user.role == Role.client:
+        return equipement.client_id == user.client_id
+    return user.role in (Role.admin, Role.responsable, Role.technicien)
+
+
+async def get_for_user(
+    session: AsyncSession, user: CurrentUser, equipement_id: int, *, for_update: bool = False
+) -> Equipement:
+    """The equipment if `user` may read it; a client's foreign equipment is 404."""
+    equipement = await repository.get(session, equipement_id, for_update=for_update)
+    if equipement is None or not _visible(user, equipement):
+        raise not_found("equipment")
+    return equipement
+
+
+async def list_for_user(
+    session: AsyncSession,
+    user: CurrentUser,
+    filters: EquipementFilters,
+    after_id: int | None,
+    limit: int,
+) -> Sequence[Equipement]:
+    if user.role == Role.client:
+        if filters.client_id is not None and filters.client_id != user.client_id:
+            raise not_found("client")
+        own = user.client_id if user.client_id is not None else -1
+        filters = EquipementFilters(
+            own, filters.statut, filters.criticite, filters.maintenance_avant
+        )
+    return await repository.page(session, filters, after_id, limit)
+
+
+async def create(session: AsyncSession, data: EquipementCreate) -> Equipement:
+    await client_connu(session, data.client_id)
+    equipement = Equipement(**data.model_dump(), statut=S.operationnel, active=True)
+    session.add(equipement)
+    await session.flush()
+    await publish(
+        session, "equipement.created", equipement.id, snapshot(EquipementRead, equipement)
+    )
+    return equipement
+
+
+async def update(
+    session: AsyncSession, equipement_id: int, data: EquipementUpdate, if_match: str | None
+) -> Equipement:
+    equipement = await repository.get(session, equipement_id, for_update=True)
+    if equipement is None:
+        raise not_found("equipment")
+    check_version(if_match, equipement.version)
+    if equipement.statut == S.retire:
+        raise conflict("a retired equipment is read-only")
+    before = snapshot(EquipementRead, equipement)
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(equipement, field, value)
+    await session.flush()
+    after = snapshot(EquipementRead, equipement)
+    old, new = changes(before, after)
+    if new:
+        await publish(
+            session, "equipement.updated", equipement.id, {**after, "changes": new, "before": old}
+        )
+    return equipement
+
+
+async def change_statut(
+    session: AsyncSession, equipement_id: int, statut: StatutEquipement
+) -> Equipement:
+    """One step of the lifecycle, 409 for any other."""
+    equipement = await repository.get(session, equipement_id, for_update=True)
+    if equipement is None:
+        raise not_found("equipment")
+    ancien = equipement.statut
+    if statut not in LIFECYCLE[ancien]:
+        raise conflict(
+            f"equipment cannot go from {ancien.value} to {statut.value}",
+            allowed=sorted(s.value for s in LIFECYCLE[ancien]),
+        )
+    equipement.statut = statut
+    if statut == S.retire:
+        equipement.active = False
+    await session.flush()
+    data = {**snapshot(EquipementRead, equipement), "ancien_statut": ancien.value}
+    event = "equipement.retire" if statut == S.retire else "equipement.statut_change"
+    await publish(session, event, equipement.id, data)
+    return equipement
+
+
+async def delete(session: AsyncSession, equipement_id: int) -> Equipement | None:
+    """Deletes an equipment without history; one with interventions is retired instead and
+    returned (the caller answers 409)."""
+    equipement = await repository.get(session, equipement_id, for_update=True)
+    if equipement is None:
+        raise not_found("equipment")
+    if await repository.has_interventions(session, equipement_id):
+        if equipement.statut != S.retire or equipement.active:
+            ancien = equipement.statut
+            equipement.statut = S.retire
+            equipement.active = False
+            await session.flush()
+            data = {**snapshot(EquipementRead, equipement), "ancien_statut": ancien.value}
+            await publish(session, "equipement.retire", equipement.id, data)
+        return equipement
+    data = snapshot(EquipementRead, equipement)
+    await session.delete(equipement)
+    await session.flush()
+    await publish(session, "equipement.deleted", equipement_id, data)
+    return None

@@ -1,0 +1,123 @@
+"""Request and response bodies of the intervention endpoints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from interventions.interventions.models import (
+    PrioriteIntervention,
+    StatutIntervention,
+    TypeIntervention,
+)
+
+Titre = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(max_length=20_000)]
+Hours = Annotated[decimal.Decimal, Field(ge=0, max_digits=8, decimal_places=2)]
+Money = Annotated[decimal.Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class InterventionCreate(_In):
+    """`statut` is not an input: every intervention starts `ouverte`."""
+
+    equipement_id: int = Field(gt=0)
+    client_id: int | None = Field(default=None, gt=0, description="defaults to the owner")
+    titre: Titre
+    type_intervention: TypeIntervention = TypeIntervention.corrective
+    priorite: PrioriteIntervention = PrioriteIntervention.normale
+    urgence: bool = False
+    description: LongText | None = None
+    date_planifiee: dt.datetime | None = None
+    date_limite: dt.datetime | None = None
+    duree_estimee: Hours | None = None
+    cout_estime: Money | None = None
+    notes_techniques: LongText | None = None
+
+
+# Who may edit which descriptive field (PATCH). Never `statut`.
+STAFF_FIELDS = frozenset(
+    {
+        "titre", "description", "type_intervention", "priorite", "urgence", "diagnostic",
+        "date_planifiee", "date_limite", "duree_estimee", "duree_reelle", "cout_estime",
+        "cout_reel", "notes_techniques",
+    }
+)  # fmt: skip
+TECHNICIEN_FIELDS = frozenset({"diagnostic", "notes_techniques", "duree_reelle", "cout_reel"})
+CLIENT_FIELDS = frozenset({"titre", "description"})
+
+
+class InterventionUpdate(_In):
+    titre: Titre | None = None
+    description: LongText | None = None
+    type_intervention: TypeIntervention | None = None
+    priorite: PrioriteIntervention | None = None
+    urgence: bool | None = None
+    diagnostic: LongText | None = None
+    date_planifiee: dt.datetime | None = None
+    date_limite: dt.datetime | None = None
+    duree_estimee: Hours | None = None
+    duree_reelle: Hours | None = None
+    cout_estime: Money | None = None
+    cout_reel: Money | None = None
+    notes_techniques: LongText | None = None
+
+    @field_validator("titre", "type_intervention", "priorite", "urgence")
+    @classmethod
+    def _required(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
+
+
+class Transition(_In):
+    statut: StatutIntervention
+    commentaire: LongText | None = None
+    diagnostic: LongText | None = None
+    solution: LongText | None = None
+
+
+class Affectation(_In):
+    technicien_id: int = Field(gt=0)
+
+
+class Evaluation(_In):
+    satisfaction_client: int = Field(ge=1, le=5)
+
+
+class InterventionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    equipement_id: int
+    technicien_id: int | None
+    client_id: int
+    type_intervention: TypeIntervention
+    statut: StatutIntervention
+    priorite: PrioriteIntervention
+    urgence: bool
+    titre: str
+    description: str | None
+    diagnostic: str | None
+    solution: str | None
+    date_creation: dt.datetime
+    date_planifiee: dt.datetime | None
+    date_debut: dt.datetime | None
+    date_fin: dt.datetime | None
+    date_limite: dt.datetime | None
+    duree_estimee: decimal.Decimal | None
+    duree_reelle: decimal.Decimal | None
+    cout_estime: decimal.Decimal | None
+    cout_reel: decimal.Decimal | None
+    notes_techniques: str | None
+    satisfaction_client: int | None
+    date_echeance_maintenance: dt.date | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
