@@ -1,0 +1,120 @@
+"""Document rules: who may add and read an intervention's documents, and the record of
+each upload (row, audit entry, `document.ajoute` event) in the request's transaction."""
+
+from __future__ import annotations
+
+from shared.errors import Problem, conflict, not_found
+from shared.events import Event, add_event
+from shared.security import CurrentUser
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interventions.database import SCHEMA
+from interventions.documents import repository
+from interventions.documents.models import Document, TypeDocument
+from interventions.historique.service import record
+from interventions.interventions.models import StatutIntervention
+from interventions.interventions.service import get_for_user
+
+PRODUCER = "interventions"
+
+
+async def check_can_add(session: AsyncSession, user: CurrentUser, intervention_id: int) -> None:
+    """404 unless the user sees the intervention (staff, its technician, its client);
+    409 once it is archived (its file is closed)."""
+    intervention = await get_for_user(session, user, intervention_id)
+    if intervention.statut == StatutIntervention.archivee:
+        raise conflict("an archived intervention takes no more documents")
+
+
+async def ajouter(
+    session: AsyncSession,
+    user: CurrentUser,
+    intervention_id: int,
+    *,
+    nom_fichier: str,
+    chemin: str,
+    type_document: TypeDocument,
+    taille: int,
+    description: str | None,
+    mime_type: str,
+    checksum: str,
+) -> Document:
+    """Record a stored file as a document of the intervention."""
+    # Checked again under the row lock: the upload took time, the assignment may have moved.
+    intervention = await get_for_user(session, user, intervention_id, for_update=True)
+    if intervention.statut == StatutIntervention.archivee:
+        raise conflict("an archived intervention takes no more documents")
+    document = Document(
+        intervention_id=intervention_id,
+        nom_fichier=nom_fichier,
+        chemin=chemin,
+        type_document=type_document.value,
+        taille=taille,
+        description=description,
+        uploaded_by=user.id,
+        mime_type=mime_type,
+        checksum=checksum,
+    )
+    session.add(document)
+    await session.flush()
+    values = {
+        "id": document.id,
+        "intervention_id": intervention_id,
+        "nom_fichier": nom_fichier,
+        "type_document": document.type_document,
+        "taille": taille,
+        "mime_type": mime_type,
+        "checksum": checksum,
+    }
+    await record(
+        session,
+        intervention_id=intervention_id,
+        action="upload_document",
+        description=f"Document ajouté : {nom_fichier}",
+        ancienne_valeur=None,
+        nouvelle_valeur=values,
+        user_id=user.id,
+    )
+    await add_event(
+        session,
+        SCHEMA,
+        Event.new(
+            "document.ajoute",
+            producer=PRODUCER,
+            aggregate_id=document.id,
+            data={**values, "client_id": intervention.client_id, "uploaded_by": user.id},
+        ),
+    )
+    return document
+
+
+async def get(session: AsyncSession, user: CurrentUser, document_id: int) -> Document:
+    """A document whose intervention the user can see; 404 for anyone else."""
+    document = await repository.get(session, document_id)
+    if document is None:
+        raise not_found("document")
+    if document.intervention_id is None:
+        if not user.is_staff:
+            raise not_found("document")
+        return document
+    try:
+        await get_for_user(session, user, document.intervention_id)
+    except Problem as exc:
+        if exc.status == 404:
+            raise not_found("document") from exc
+        raise
+    return document
+
+
+async def lister(
+    session: AsyncSession,
+    user: CurrentUser,
+    intervention_id: int,
+    *,
+    after_id: int | None,
+    limit: int,
+) -> list[Document]:
+    await get_for_user(session, user, intervention_id)
+    return await repository.list_for_intervention(
+        session, intervention_id, after_id=after_id, limit=limit
+    )

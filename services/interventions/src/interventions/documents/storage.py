@@ -1,0 +1,162 @@
+"""Where documents live on disk, what their bytes really are, and which kinds each
+`type_document` accepts."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import IO
+
+import anyio
+
+from interventions.documents.models import TypeDocument
+
+PDF = "application/pdf"
+PNG = "image/png"
+JPEG = "image/jpeg"
+GIF = "image/gif"
+WEBP = "image/webp"
+ZIP = "application/zip"
+TEXT = "text/plain"
+OCTET_STREAM = "application/octet-stream"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+ODF_PREFIX = "application/vnd.oasis.opendocument."
+
+IMAGES = frozenset({PNG, JPEG, GIF, WEBP})
+OFFICE = frozenset({DOCX, XLSX, PPTX})
+ALLOWED: dict[TypeDocument, frozenset[str]] = {
+    TypeDocument.photo: IMAGES,
+    TypeDocument.rapport: frozenset({PDF, TEXT}) | OFFICE,
+    TypeDocument.manuel: frozenset({PDF, TEXT, ZIP}) | OFFICE,
+    TypeDocument.certificat: frozenset({PDF, PNG, JPEG}),
+    TypeDocument.facture: frozenset({PDF, PNG, JPEG}) | OFFICE,
+}
+CHUNK = 256 * 1024
+
+
+def _zip_kind(head: bytes) -> str:
+    # OpenDocument stores an uncompressed `mimetype` entry first; OOXML names its parts
+    # (word/, xl/, ppt/) in local headers near the start of the archive.
+    if head[30:38] == b"mimetype":
+        kind = head[38:120].split(b"PK", 1)[0].decode("ascii", "ignore").strip()
+        if kind.startswith(ODF_PREFIX):
+            return kind
+    if b"word/" in head:
+        return DOCX
+    if b"xl/" in head:
+        return XLSX
+    if b"ppt/" in head:
+        return PPTX
+    return ZIP
+
+
+def _is_text(head: bytes) -> bool:
+    if not head or b"\x00" in head:
+        return False
+    # The sample may end inside a multi-byte UTF-8 character.
+    for cut in range(4):
+        try:
+            text = head[: len(head) - cut].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return all(ch.isprintable() or ch in "\t\n\r\f" for ch in text)
+    return False
+
+
+def sniff_mime(head: bytes) -> str:
+    """The MIME type the content's first bytes prove, whatever the client claimed."""
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return GIF
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return WEBP
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _zip_kind(head)
+    if _is_text(head):
+        return TEXT
+    return OCTET_STREAM
+
+
+def allowed(type_document: TypeDocument, mime_type: str) -> bool:
+    if mime_type.startswith(ODF_PREFIX):
+        return type_document in (TypeDocument.rapport, TypeDocument.manuel, TypeDocument.facture)
+    return mime_type in ALLOWED[type_document]
+
+
+class Storage:
+    """Files under one root; names are generated here, never taken from a client."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).resolve()
+        self.temp_dir = self.root / ".tmp"
+
+    def new_name(self) -> str:
+        name = uuid.uuid4().hex
+        return f"{name[:2]}/{name}"
+
+    def path(self, chemin: str) -> Path:
+        path = (self.root / chemin).resolve()
+        if not path.is_relative_to(self.root):
+            raise ValueError(f"stored path escapes the storage root: {chemin}")
+        return path
+
+    async def keep(self, temp_path: Path) -> str:
+        """Move a received temporary file to its permanent, generated name."""
+        chemin = self.new_name()
+        target = self.path(chemin)
+
+        def move() -> None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temp_path, target)
+
+        await anyio.to_thread.run_sync(move)
+        return chemin
+
+    async def remove(self, chemin: str) -> None:
+        def unlink() -> None:
+            with contextlib.suppress(FileNotFoundError):
+                self.path(chemin).unlink()
+
+        await anyio.to_thread.run_sync(unlink)
+
+
+async def open_verified(path: Path, checksum: str) -> IO[bytes] | None:
+    """The file opened at its start if its SHA-256 is `checksum`, else None (closed).
+    Raises FileNotFoundError when it is gone."""
+
+    def verify() -> IO[bytes] | None:
+        handle = path.open("rb")
+        try:
+            digest = hashlib.sha256()
+            while chunk := handle.read(CHUNK):
+                digest.update(chunk)
+            if digest.hexdigest() != checksum:
+                handle.close()
+                return None
+            handle.seek(0)
+            return handle
+        except BaseException:
+            handle.close()
+            raise
+
+    return await anyio.to_thread.run_sync(verify)
+
+
+async def iter_file(handle: IO[bytes]) -> AsyncIterator[bytes]:
+    """The file's content in chunks, read off the event loop; closes it at the end."""
+    try:
+        while chunk := await anyio.to_thread.run_sync(handle.read, CHUNK):
+            yield chunk
+    finally:
+        await anyio.to_thread.run_sync(handle.close)
