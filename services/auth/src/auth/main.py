@@ -1,17 +1,73 @@
 """The auth service's FastAPI app."""
 
-from fastapi import FastAPI
+from __future__ import annotations
 
+import redis.asyncio as aioredis
+from fastapi import FastAPI
 from shared.app import create_service_app
+from shared.db import Database
+from shared.security import TokenVerifier
+from shared.settings import redis_client_url
+
+from auth.clients.router import router as clients_router
+from auth.competences.router import router as competences_router
 from auth.config import Settings
+from auth.keys.router import router as keys_router
+from auth.keys.service import KeyStore, ensure_signing_key, fernet_for
+from auth.techniciens.router import router as techniciens_router
+from auth.tokens.router import router as tokens_router
+from auth.tokens.throttle import LoginThrottle
+from auth.users.router import router as users_router
 
 SERVICE = "auth"
 
 
+async def _startup(app: FastAPI) -> None:
+    """Make sure a signing key exists (race-safe across replicas) and load the keys."""
+    db: Database = app.state.db
+    store: KeyStore = app.state.key_store
+    async with db.sessionmaker() as session, session.begin():
+        await ensure_signing_key(session, store.fernet)
+    await store.reload()
+
+
+async def _shutdown(app: FastAPI) -> None:
+    await app.state.redis.aclose()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app(
+    settings = settings or Settings()
+    app = create_service_app(
         service=SERVICE,
-        settings=settings or Settings(),
-        routers=[],
+        settings=settings,
+        routers=[
+            tokens_router,
+            keys_router,
+            users_router,
+            techniciens_router,
+            clients_router,
+            competences_router,
+        ],
         description="Users, technicians, clients, competences, tokens and keys.",
+        on_startup=_startup,
+        on_shutdown=_shutdown,
     )
+    # Sessions are looked up at call time: tests swap app.state.db.sessionmaker.
+    app.state.key_store = KeyStore(
+        lambda: app.state.db.sessionmaker,
+        fernet_for(settings.key_encryption_key.get_secret_value()),
+        reload_min_seconds=settings.key_reload_min_seconds,
+        current_ttl_seconds=settings.signing_key_cache_seconds,
+    )
+    # The auth service verifies its own tokens against its own key store, not over HTTP.
+    app.state.verifier = TokenVerifier(
+        app.state.key_store, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+    )
+    app.state.redis = aioredis.from_url(redis_client_url(settings.redis_url))
+    app.state.login_throttle = LoginThrottle(
+        app.state.redis,
+        max_per_account=settings.login_max_failures_per_account,
+        max_per_ip=settings.login_max_failures_per_ip,
+        window_seconds=settings.login_failure_window_seconds,
+    )
+    return app

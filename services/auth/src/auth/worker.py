@@ -3,6 +3,7 @@
 from typing import Any
 
 from shared.worker import make_service_worker
+
 from auth.config import Settings
 from auth.events import EVENT_QUEUE, HANDLERS
 

@@ -1,0 +1,1 @@
+"""Clients: the client-company profile of a user."""

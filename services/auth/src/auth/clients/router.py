@@ -1,0 +1,77 @@
+"""HTTP endpoints of /clients."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from shared.app import API_PREFIX
+from shared.db import SessionDep
+from shared.pagination import CursorQuery, LimitQuery, Page
+from shared.security import CurrentUser, Role, StaffDep, require_roles
+from shared.versioning import IfMatch
+
+from auth.clients import repository, service
+from auth.clients.schemas import ClientCreate, ClientRead, ClientUpdate
+from auth.models import NiveauService, TypeClient
+from auth.paging import id_cursor
+
+router = APIRouter(prefix="/clients", tags=["clients"])
+StaffOrClient = Annotated[
+    CurrentUser, Depends(require_roles(Role.admin, Role.responsable, Role.client))
+]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ClientRead)
+async def create_client(
+    body: ClientCreate, session: SessionDep, actor: StaffDep, response: Response
+) -> ClientRead:
+    client = await service.create_client(session, body)
+    response.headers["Location"] = f"{API_PREFIX}/clients/{client.id}"
+    return ClientRead.of(client)
+
+
+@router.get("", response_model=Page[ClientRead])
+async def list_clients(
+    session: SessionDep,
+    actor: StaffDep,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+    type_client: TypeClient | None = None,
+    niveau_service: NiveauService | None = None,
+    ville: Annotated[str | None, Query(max_length=100)] = None,
+    is_active: bool | None = None,
+) -> Page[ClientRead]:
+    rows = await repository.list_page(
+        session,
+        limit=limit,
+        cursor=cursor,
+        type_client=type_client,
+        niveau_service=niveau_service,
+        ville=ville,
+        is_active=is_active,
+    )
+    items = [ClientRead.of(c) for c in rows[:limit]]
+    next_cursor = id_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return Page[ClientRead](items=items, next_cursor=next_cursor)
+
+
+@router.get("/{client_id}", response_model=ClientRead)
+async def get_client(client_id: int, session: SessionDep, actor: StaffOrClient) -> ClientRead:
+    return ClientRead.of(await service.get_client(session, actor, client_id))
+
+
+@router.patch("/{client_id}", response_model=ClientRead)
+async def update_client(
+    client_id: int,
+    body: ClientUpdate,
+    session: SessionDep,
+    actor: StaffDep,
+    if_match: IfMatch = None,
+) -> ClientRead:
+    return ClientRead.of(await service.update_client(session, actor, client_id, body, if_match))
+
+
+@router.delete("/{client_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_client(client_id: int, session: SessionDep, actor: StaffDep) -> None:
+    await service.delete_client(session, actor, client_id)

@@ -1,0 +1,1 @@
+"""Competences: the catalogue, and which technician holds which at what level."""

@@ -1,0 +1,124 @@
+"""HTTP endpoints of /competences and /techniciens/{id}/competences."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+from shared.app import API_PREFIX
+from shared.db import SessionDep
+from shared.pagination import CursorQuery, LimitQuery, Page
+from shared.security import CurrentUser, Role, StaffDep, require_roles
+from shared.versioning import IfMatch
+
+from auth.competences import repository, service
+from auth.competences.schemas import (
+    CompetenceCreate,
+    CompetenceRead,
+    CompetenceUpdate,
+    TechnicienCompetenceRead,
+    TechnicienCompetenceSet,
+)
+from auth.models import NiveauCompetence
+from auth.paging import id_cursor
+
+router = APIRouter(tags=["competences"])
+StaffOrTechnicien = Annotated[
+    CurrentUser, Depends(require_roles(Role.admin, Role.responsable, Role.technicien))
+]
+
+
+@router.post(
+    "/competences", status_code=status.HTTP_201_CREATED, response_model=CompetenceRead
+)
+async def create_competence(
+    body: CompetenceCreate, session: SessionDep, actor: StaffDep, response: Response
+) -> CompetenceRead:
+    competence = await service.create_competence(session, body)
+    response.headers["Location"] = f"{API_PREFIX}/competences/{competence.id}"
+    return CompetenceRead.model_validate(competence)
+
+
+@router.get("/competences", response_model=Page[CompetenceRead])
+async def list_competences(
+    session: SessionDep,
+    actor: StaffDep,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+    active: bool | None = None,
+    niveau_requis: NiveauCompetence | None = None,
+) -> Page[CompetenceRead]:
+    rows = await repository.list_page(
+        session, limit=limit, cursor=cursor, active=active, niveau_requis=niveau_requis
+    )
+    items = [CompetenceRead.model_validate(c) for c in rows[:limit]]
+    next_cursor = id_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return Page[CompetenceRead](items=items, next_cursor=next_cursor)
+
+
+@router.get("/competences/{competence_id}", response_model=CompetenceRead)
+async def get_competence(
+    competence_id: int, session: SessionDep, actor: StaffDep
+) -> CompetenceRead:
+    return CompetenceRead.model_validate(await service.get_competence(session, competence_id))
+
+
+@router.patch("/competences/{competence_id}", response_model=CompetenceRead)
+async def update_competence(
+    competence_id: int,
+    body: CompetenceUpdate,
+    session: SessionDep,
+    actor: StaffDep,
+    if_match: IfMatch = None,
+) -> CompetenceRead:
+    competence = await service.update_competence(session, competence_id, body, if_match)
+    return CompetenceRead.model_validate(competence)
+
+
+@router.delete("/competences/{competence_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_competence(competence_id: int, session: SessionDep, actor: StaffDep) -> None:
+    await service.delete_competence(session, competence_id)
+
+
+@router.get(
+    "/techniciens/{technicien_id}/competences", response_model=list[TechnicienCompetenceRead]
+)
+async def list_technicien_competences(
+    technicien_id: int, session: SessionDep, actor: StaffOrTechnicien
+) -> list[TechnicienCompetenceRead]:
+    return await service.technicien_competences(session, actor, technicien_id)
+
+
+@router.put(
+    "/techniciens/{technicien_id}/competences/{competence_id}",
+    response_model=TechnicienCompetenceRead,
+    responses={201: {"model": TechnicienCompetenceRead}},
+)
+async def set_technicien_competence(
+    technicien_id: int,
+    competence_id: int,
+    body: TechnicienCompetenceSet,
+    session: SessionDep,
+    actor: StaffDep,
+    response: Response,
+) -> TechnicienCompetenceRead:
+    """Create (201) or replace (200) the technician's level in this competence."""
+    assignment, created = await service.set_technicien_competence(
+        session, actor, technicien_id, competence_id, body
+    )
+    if created:
+        response.status_code = status.HTTP_201_CREATED
+        response.headers["Location"] = (
+            f"{API_PREFIX}/techniciens/{technicien_id}/competences/{competence_id}"
+        )
+    return assignment
+
+
+@router.delete(
+    "/techniciens/{technicien_id}/competences/{competence_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+)
+async def remove_technicien_competence(
+    technicien_id: int, competence_id: int, session: SessionDep, actor: StaffDep
+) -> None:
+    await service.remove_technicien_competence(session, actor, technicien_id, competence_id)

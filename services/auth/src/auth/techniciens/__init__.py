@@ -1,0 +1,1 @@
+"""Technicians: the technicien profile of a user, its availability and competences."""

@@ -1,0 +1,1 @@
+"""Tokens: login, access tokens, rotating refresh tokens, logout, the current user."""

@@ -1,0 +1,188 @@
+"""Login, access tokens, rotating refresh tokens with reuse detection, logout, /auth/me.
+Never commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from typing import Any
+
+import jwt
+from shared.context import RequestMeta
+from shared.db import utcnow
+from shared.errors import unauthorized
+from shared.logging import get_logger
+from shared.security import CurrentUser
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth.config import Settings
+from auth.keys.service import KeyStore
+from auth.tokens import repository
+from auth.tokens.models import RefreshToken
+from auth.tokens.schemas import MeRead, TokenPair
+from auth.tokens.throttle import LoginThrottle
+from auth.users import repository as users_repository
+from auth.users.passwords import hash_password, needs_rehash, verify_password
+from auth.users.repository import Principal
+
+log = get_logger(__name__)
+
+
+class RefreshTokenReused(Exception):
+    """A used refresh token came back: its family has been revoked. The router answers 401
+    without raising, so that the revocation is committed."""
+
+
+def hash_token(token: str) -> str:
+    # Refresh tokens are 256 random bits: a plain SHA-256 is enough to make a leaked table
+    # useless, and it keeps the lookup an index hit.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue_access_token(
+    principal: Principal, key_store: KeyStore, session: AsyncSession, settings: Settings
+) -> str:
+    key = await key_store.signing_key(session)
+    now = int(utcnow().timestamp())
+    claims: dict[str, Any] = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": str(principal.id),
+        "username": principal.username,
+        "role": str(principal.role),
+        "typ": "access",
+        "iat": now,
+        "exp": now + settings.access_token_ttl_seconds,
+        "jti": uuid.uuid4().hex,
+    }
+    if principal.technicien_id is not None:
+        claims["technicien_id"] = principal.technicien_id
+    if principal.client_id is not None:
+        claims["client_id"] = principal.client_id
+    return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.kid})
+
+
+async def _new_refresh_token(
+    session: AsyncSession,
+    user_id: int,
+    family_id: uuid.UUID,
+    settings: Settings,
+    meta: RequestMeta,
+) -> tuple[str, RefreshToken]:
+    token = secrets.token_urlsafe(32)
+    row = RefreshToken(
+        id=uuid.uuid4(),
+        token_hash=hash_token(token),
+        family_id=family_id,
+        user_id=user_id,
+        expires_at=utcnow() + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
+        user_agent=(meta.user_agent or "")[:512] or None,
+        ip_address=(meta.client_ip or "")[:64] or None,
+    )
+    await repository.add(session, row)
+    return token, row
+
+
+async def _pair(
+    session: AsyncSession,
+    principal: Principal,
+    family_id: uuid.UUID,
+    key_store: KeyStore,
+    settings: Settings,
+    meta: RequestMeta,
+) -> tuple[TokenPair, RefreshToken]:
+    refresh_token, row = await _new_refresh_token(session, principal.id, family_id, settings, meta)
+    access_token = await issue_access_token(principal, key_store, session, settings)
+    pair = TokenPair(
+        access_token=access_token,
+        refresh_token=refresh_token,
+        expires_in=settings.access_token_ttl_seconds,
+    )
+    return pair, row
+
+
+async def login(
+    session: AsyncSession,
+    username: str,
+    password: str,
+    *,
+    key_store: KeyStore,
+    throttle: LoginThrottle,
+    settings: Settings,
+    meta: RequestMeta,
+) -> TokenPair:
+    """A token pair for valid credentials of an active user; 401 otherwise, 429 when
+    throttled (checked first, so a throttled account is refused even with the right one)."""
+    await throttle.check(username, meta.client_ip)
+    principal = await users_repository.principal_by_username(session, username)
+    valid = await verify_password(principal.hashed_password if principal else None, password)
+    if principal is None or not valid:
+        await throttle.record_failure(username, meta.client_ip)
+        log.info("login.failed", username=username[:150], client_ip=meta.client_ip)
+        raise unauthorized("wrong username or password")
+    if not principal.is_active:
+        raise unauthorized("this account is deactivated")
+    await throttle.reset_account(username)
+    if needs_rehash(principal.hashed_password):
+        user = await users_repository.get(session, principal.id, for_update=True)
+        if user is not None:
+            user.hashed_password = await hash_password(password)
+    pair, _ = await _pair(session, principal, uuid.uuid4(), key_store, settings, meta)
+    log.info("login.succeeded", user_id=principal.id)
+    return pair
+
+
+async def refresh(
+    session: AsyncSession,
+    refresh_token: str,
+    *,
+    key_store: KeyStore,
+    settings: Settings,
+    meta: RequestMeta,
+) -> TokenPair:
+    """Rotate: the presented token is marked used and a new one of the same family issued.
+    A token presented twice revokes its whole family (raises RefreshTokenReused)."""
+    row = await repository.by_hash_for_update(session, hash_token(refresh_token))
+    if row is None:
+        raise unauthorized("unknown refresh token")
+    now = utcnow()
+    if row.revoked_at is not None:
+        raise unauthorized("refresh token revoked")
+    if row.used_at is not None:
+        revoked = await repository.revoke_family(session, row.family_id, now)
+        log.warning(
+            "refresh_token.reused",
+            user_id=row.user_id,
+            family_id=str(row.family_id),
+            revoked=revoked,
+        )
+        raise RefreshTokenReused
+    if row.expires_at <= now:
+        raise unauthorized("refresh token expired")
+    principal = await users_repository.principal_by_id(session, row.user_id)
+    if principal is None or not principal.is_active:
+        raise unauthorized("this account is deactivated")
+    pair, new_row = await _pair(session, principal, row.family_id, key_store, settings, meta)
+    row.used_at = now
+    row.replaced_by = new_row.id
+    await session.flush()
+    return pair
+
+
+async def logout(session: AsyncSession, actor: CurrentUser, refresh_token: str) -> None:
+    """Ends the session of `refresh_token` (its whole family). A token that is unknown or
+    not the caller's is ignored: the answer does not reveal which tokens exist."""
+    row = await repository.by_hash_for_update(session, hash_token(refresh_token))
+    if row is None or row.user_id != actor.id:
+        return
+    await repository.revoke_family(session, row.family_id, utcnow())
+
+
+async def me(session: AsyncSession, actor: CurrentUser) -> MeRead:
+    principal = await users_repository.principal_by_id(session, actor.id)
+    if principal is None or not principal.is_active:
+        raise unauthorized("this account no longer exists or is deactivated")
+    return MeRead.model_validate(principal)
+
