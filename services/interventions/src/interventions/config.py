@@ -1,7 +1,6 @@
 """Settings of the interventions service (prefix `INTERVENTIONS_`, then the shared unprefixed variables)."""
 
 from pydantic_settings import SettingsConfigDict
-
 from shared.settings import ServiceSettings
 
 

@@ -3,13 +3,18 @@
 from typing import Any
 
 from shared.worker import make_service_worker
+
 from interventions.config import Settings
 from interventions.events import EVENT_QUEUE, HANDLERS
 
 SERVICE = "interventions"
 settings = Settings()
 app = make_service_worker(
-    SERVICE, settings, EVENT_QUEUE, HANDLERS, include=["interventions.interventions.tasks", "interventions.planning.tasks"]
+    SERVICE,
+    settings,
+    EVENT_QUEUE,
+    HANDLERS,
+    include=["interventions.interventions.tasks", "interventions.planning.tasks"],
 )
 
 # Periodic tasks of this service, collected by the beat process (entry point mif.beat).

@@ -87,6 +87,18 @@ class World:
             headers=self.h(who),
         )
 
+    async def add_technicien(self, disponibilite: str) -> int:
+        tid = next_id()
+        await seed_replicas(self.session_factory, [], [(tid, disponibilite)])
+        return tid
+
+    async def count(self, sql: str, **params: Any) -> int:
+        return await count(self.session_factory, sql, **params)
+
+    async def rows(self, sql: str, **params: Any) -> list[Any]:
+        async with self.session_factory() as session:
+            return list((await session.execute(sa.text(sql), params)).all())
+
     async def at(self, statut: str) -> dict[str, Any]:
         """An intervention brought to `statut` along allowed moves."""
         i = await self.intervention()

@@ -1,0 +1,150 @@
+"""Periodic work on interventions: preventive generation, archival, audit retention.
+
+Each runs in batches, each batch its own short transaction that locks what it takes with
+FOR UPDATE SKIP LOCKED, so two workers running at once share the work instead of doing it
+twice, and a run killed midway leaves only whole batches done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from shared.db import Database, utcnow
+from shared.logging import get_logger
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interventions.common import publish
+from interventions.equipements.models import Equipement, StatutEquipement
+from interventions.historique import service as historique
+from interventions.historique.models import ActionHistorique
+from interventions.interventions.models import (
+    Intervention,
+    PrioriteIntervention,
+    StatutIntervention,
+    TypeIntervention,
+)
+from interventions.interventions.service import archiver, read
+
+log = get_logger(__name__)
+MAX_BATCHES = 10_000  # a bound, so a bug can never loop forever
+
+
+async def _preventive_batch(session: AsyncSession, until: dt.date, batch: int) -> int:
+    already = sa.exists().where(
+        Intervention.equipement_id == Equipement.id,
+        Intervention.type_intervention == TypeIntervention.preventive,
+        Intervention.date_echeance_maintenance == Equipement.prochaine_maintenance,
+    )
+    due = (
+        await session.scalars(
+            sa.select(Equipement)
+            .where(
+                Equipement.active,
+                Equipement.statut != StatutEquipement.retire,
+                Equipement.prochaine_maintenance.is_not(None),
+                Equipement.prochaine_maintenance <= until,
+                ~already,
+            )
+            .order_by(Equipement.prochaine_maintenance, Equipement.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    now = utcnow()
+    for equipement in due:
+        echeance = equipement.prochaine_maintenance
+        assert echeance is not None
+        fin_echeance = dt.datetime.combine(echeance, dt.time(23, 59, 59), dt.UTC)
+        intervention = Intervention(
+            equipement_id=equipement.id,
+            client_id=equipement.client_id,
+            type_intervention=TypeIntervention.preventive,
+            priorite=PrioriteIntervention.programmee,
+            statut=StatutIntervention.ouverte,
+            urgence=False,
+            titre=f"Maintenance préventive — {equipement.nom} ({echeance.isoformat()})",
+            description="Générée automatiquement: échéance de maintenance préventive.",
+            date_creation=now,
+            date_limite=fin_echeance if fin_echeance >= now else None,
+            date_echeance_maintenance=echeance,
+        )
+        session.add(intervention)
+        await session.flush()
+        after = read(intervention)
+        await historique.record(
+            session,
+            intervention_id=intervention.id,
+            action=ActionHistorique.creation,
+            description="Création automatique (maintenance préventive)",
+            ancienne_valeur=None,
+            nouvelle_valeur=after,
+            user_id=None,
+        )
+        await publish(session, "intervention.created", intervention.id, after)
+    return len(due)
+
+
+async def generate_preventive(db: Database, *, horizon_days: int, batch: int = 200) -> int:
+    """One preventive intervention per equipment due within the horizon (never two for the
+    same due date); returns how many were opened."""
+    until = utcnow().date() + dt.timedelta(days=horizon_days)
+    total = 0
+    for _ in range(MAX_BATCHES):
+        async with db.sessionmaker() as session, session.begin():
+            done = await _preventive_batch(session, until, batch)
+        total += done
+        if done < batch:
+            break
+    log.info("interventions.preventive.generated", count=total)
+    return total
+
+
+async def _archive_batch(session: AsyncSession, before: dt.datetime, batch: int) -> int:
+    rows = (
+        await session.scalars(
+            sa.select(Intervention)
+            .where(
+                Intervention.statut == StatutIntervention.cloturee, Intervention.date_fin < before
+            )
+            .order_by(Intervention.date_fin, Intervention.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    for intervention in rows:
+        await archiver(session, intervention)
+    return len(rows)
+
+
+async def archive(db: Database, *, after_days: int, batch: int = 200) -> int:
+    """cloturee with date_fin older than `after_days` -> archivee (history and event each)."""
+    before = utcnow() - dt.timedelta(days=after_days)
+    total = 0
+    for _ in range(MAX_BATCHES):
+        async with db.sessionmaker() as session, session.begin():
+            done = await _archive_batch(session, before, batch)
+        total += done
+        if done < batch:
+            break
+    log.info("interventions.archival.archived", count=total)
+    return total
+
+
+async def purge_historique(db: Database, *, retention_days: int, batch: int = 1000) -> int:
+    """Audit rows older than the retention deleted through the database's purge function
+    (the only path the append-only trigger lets through)."""
+    before = utcnow() - dt.timedelta(days=retention_days)
+    total = 0
+    for _ in range(MAX_BATCHES):
+        async with db.sessionmaker() as session, session.begin():
+            result = await session.execute(
+                sa.text("SELECT interventions.purge_historique(:before, :batch)"),
+                {"before": before, "batch": batch},
+            )
+            done = int(result.scalar_one())
+        total += done
+        if done < batch:
+            break
+    log.info("interventions.retention.purged", count=total)
+    return total
