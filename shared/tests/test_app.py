@@ -5,14 +5,13 @@ import uuid
 import pytest
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy import text
-
 from shared.app import create_service_app
-from shared.errors import Problem
 from shared.db import SessionDep
+from shared.errors import Problem
 from shared.security import CurrentUserDep, StaffDep
 from shared.settings import ServiceSettings
 from shared.testing.plugin import asgi_client, trust_test_tokens
+from sqlalchemy import text
 
 SCHEMA = f"apptest_{uuid.uuid4().hex[:8]}"
 
@@ -27,8 +26,10 @@ router = APIRouter()
 
 @router.post("/items", status_code=201)
 async def create_item(item: Item, session: SessionDep, user: StaffDep) -> dict:
-    await session.execute(text(f"INSERT INTO {SCHEMA}.items (name, qty) VALUES (:n, :q)"),
-                          {"n": item.name, "q": item.qty})
+    await session.execute(
+        text(f"INSERT INTO {SCHEMA}.items (name, qty) VALUES (:n, :q)"),
+        {"n": item.name, "q": item.qty},
+    )
     if item.name == "boom":
         raise Problem(409, "refused after the insert")
     return {"name": item.name}
@@ -43,8 +44,9 @@ async def whoami(user: CurrentUserDep) -> dict:
 async def app(engine, tokens):
     async with engine.begin() as conn:
         await conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        await conn.execute(text(
-            f"CREATE TABLE {SCHEMA}.items (name text UNIQUE, qty int CHECK (qty < 1000))"))
+        await conn.execute(
+            text(f"CREATE TABLE {SCHEMA}.items (name text UNIQUE, qty int CHECK (qty < 1000))")
+        )
     app = create_service_app(service="demo", settings=ServiceSettings(), routers=[router])
     trust_test_tokens(app, tokens)
     yield app
@@ -66,14 +68,18 @@ async def test_errors_are_problem_json(app, tokens, engine) -> None:
         assert bad.headers["content-type"] == "application/problem+json"
         assert {e["field"] for e in bad.json()["errors"]} == {"name", "qty"}
 
-        not_json = await client.post("/api/v1/items", content=b"{oops", headers={
-            **auth, "content-type": "application/json"})
+        not_json = await client.post(
+            "/api/v1/items", content=b"{oops", headers={**auth, "content-type": "application/json"}
+        )
         assert not_json.status_code == 422
 
         assert (await client.get("/api/v1/nothing-here")).json()["status"] == 404
         assert (await client.get("/api/v1/whoami")).status_code == 401
-        forbidden = await client.post("/api/v1/items", json={"name": "a", "qty": 1},
-                                      headers=tokens.headers("client", 9, client_id=1))
+        forbidden = await client.post(
+            "/api/v1/items",
+            json={"name": "a", "qty": 1},
+            headers=tokens.headers("client", 9, client_id=1),
+        )
         assert forbidden.status_code == 403
 
         ok = await client.post("/api/v1/items", json={"name": "a", "qty": 1}, headers=auth)
@@ -87,8 +93,9 @@ async def test_errors_are_problem_json(app, tokens, engine) -> None:
 
 async def test_failed_request_rolls_back_its_writes(app, tokens, engine) -> None:
     async with asgi_client(app) as client:
-        response = await client.post("/api/v1/items", json={"name": "boom", "qty": 1},
-                                     headers=tokens.headers("admin"))
+        response = await client.post(
+            "/api/v1/items", json={"name": "boom", "qty": 1}, headers=tokens.headers("admin")
+        )
     assert response.status_code == 409
     assert await count(engine) == 0
 

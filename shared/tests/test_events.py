@@ -9,8 +9,6 @@ from pathlib import Path
 import psycopg
 import pytest
 from kombu import Connection, Queue
-from sqlalchemy import text
-
 from shared.db import Database, libpq_url
 from shared.embedded import start_redis
 from shared.events import Event, add_event
@@ -19,6 +17,8 @@ from shared.events.consumer import apply_event, match_handler
 from shared.events.outbox import inbox_table, notify_trigger_sql, outbox_table
 from shared.events.relay import OutboxRelay, Source
 from shared.settings import broker_url_for
+from shared.testing.broker import drop_event_queue
+from sqlalchemy import text
 
 
 @pytest.fixture
@@ -84,8 +84,9 @@ async def test_broker_outage_delays_events_and_publishes_each_once(
         queue(conn.default_channel).declare()  # the consumer's queue exists before the outage
     broker.stop()
 
-    relay = OutboxRelay([Source(schema, postgres_url)], broker.url, poll_seconds=0.2,
-                        max_backoff=0.5)
+    relay = OutboxRelay(
+        [Source(schema, postgres_url)], broker.url, poll_seconds=0.2, max_backoff=0.5
+    )
     thread = threading.Thread(target=relay._run_source, args=(relay.sources[0],), daemon=True)
     thread.start()
     try:
@@ -126,8 +127,7 @@ async def test_relay_wakes_on_notify_quickly(postgres_url, schema, redis_url) ->
     finally:
         relay.stop()
         thread.join(timeout=5)
-        with Connection(broker_url) as conn:
-            queue(conn.default_channel).delete()
+        drop_event_queue(redis_url, queue.name)
 
 
 async def test_inbox_applies_a_redelivered_event_once(postgres_url, schema) -> None:

@@ -4,14 +4,19 @@ import datetime as dt
 import decimal
 
 import pytest
-
 from shared.errors import Problem
 from shared.pagination import decode_cursor, encode_cursor, page_of
 
 
 def test_cursor_round_trip_keeps_types() -> None:
-    values = [3, "haute", dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC), dt.date(2026, 1, 2),
-              decimal.Decimal("12.50"), None]
+    values = [
+        3,
+        "haute",
+        dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC),
+        dt.date(2026, 1, 2),
+        decimal.Decimal("12.50"),
+        None,
+    ]
     assert decode_cursor(encode_cursor(values), len(values)) == values
 
 

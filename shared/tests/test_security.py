@@ -5,7 +5,6 @@ import json
 
 import jwt
 import pytest
-
 from shared.errors import Problem
 from shared.security import Role, StaticKeys, TokenVerifier, bearer_token
 from shared.testing.tokens import AUDIENCE, ISSUER, TokenFactory

@@ -3,7 +3,6 @@
 import pytest
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import SettingsConfigDict
-
 from shared.settings import ServiceSettings
 
 

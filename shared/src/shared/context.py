@@ -69,7 +69,9 @@ class RequestContextMiddleware:
         if request_id is None or not _valid_request_id(request_id):
             request_id = uuid.uuid4().hex
         client = scope.get("client")
-        client_ip = forwarded.split(",")[0].strip() if forwarded else (client[0] if client else None)
+        client_ip = (
+            forwarded.split(",")[0].strip() if forwarded else (client[0] if client else None)
+        )
         token = _meta.set(RequestMeta(request_id, client_ip, user_agent))
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)

@@ -31,7 +31,12 @@ def service_metadata(schema: str) -> MetaData:
 
 def async_url(url: str) -> str:
     """Any PostgreSQL URL spelled for SQLAlchemy's async psycopg 3 driver."""
-    for prefix in ("postgresql+psycopg://", "postgresql+asyncpg://", "postgresql://", "postgres://"):
+    for prefix in (
+        "postgresql+psycopg://",
+        "postgresql+asyncpg://",
+        "postgresql://",
+        "postgres://",
+    ):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url

@@ -153,9 +153,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> ProblemResponse:
         errors = validation_errors(exc)
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-        return Problem(422, detail or "invalid request", errors=errors).response(
-            request.url.path
-        )
+        return Problem(422, detail or "invalid request", errors=errors).response(request.url.path)
 
     @app.exception_handler(IntegrityError)
     @app.exception_handler(DBAPIError)

@@ -13,7 +13,8 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from alembic import op
 from fastapi import Header
-from sqlalchemy.dialects.postgresql import JSONB, insert as pg_insert
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import Problem
@@ -52,7 +53,9 @@ def create_idempotency_table(schema: str) -> None:
         ),
         schema=schema,
     )
-    op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"], schema=schema)
+    op.create_index(
+        "ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"], schema=schema
+    )
 
 
 def drop_idempotency_table(schema: str) -> None:

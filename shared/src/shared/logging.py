@@ -35,7 +35,7 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
         foreign_pre_chain=shared_processors,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.format_exc_info if json else _identity,
+            *([structlog.processors.format_exc_info] if json else []),
             renderer,
         ],
     )
@@ -48,10 +48,6 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
     logging.getLogger("uvicorn.access").disabled = True
     for noisy in ("httpx", "httpcore", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def _identity(logger: object, name: str, event_dict: dict) -> dict:
-    return event_dict
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:

@@ -64,7 +64,9 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
             raise ValueError("wrong arity")
         return [_revive(v) for v in values]
     except (ValueError, TypeError, orjson.JSONDecodeError, UnicodeError) as exc:
-        raise Problem(400, "invalid cursor", errors=[{"field": "cursor", "message": str(exc)}]) from exc
+        raise Problem(
+            400, "invalid cursor", errors=[{"field": "cursor", "message": str(exc)}]
+        ) from exc
 
 
 def page_of(rows: list[T], limit: int, key: Any) -> Page[T]:

@@ -13,7 +13,7 @@ from pydantic_settings import (
 )
 
 # A default whose value starts with this marker is only acceptable in development/test.
-DEV_SECRET_PREFIX = "dev-insecure-"
+DEV_SECRET_PREFIX = "dev-insecure-"  # noqa: S105 (a marker, not a secret)
 
 Environment = Literal["development", "test", "production"]
 

@@ -24,7 +24,9 @@ TASK_TIME_LIMIT = 600
 VISIBILITY_TIMEOUT = 2 * TASK_TIME_LIMIT + 60
 
 
-def make_celery(service: str, settings: ServiceSettings, *, extra_queues: tuple[str, ...] = ()) -> Celery:
+def make_celery(
+    service: str, settings: ServiceSettings, *, extra_queues: tuple[str, ...] = ()
+) -> Celery:
     """A Celery app whose tasks `<service>.*` go to queue `<service>`."""
     app = Celery(service, broker=settings.effective_broker_url)
     queues = [Queue(service), *(Queue(q) for q in extra_queues)]
@@ -96,7 +98,9 @@ def make_service_worker(
     app.conf.include = include
     if event_queue.bindings:
         app.steps["consumer"].add(
-            make_event_consumer_step(event_queue, service, handlers, lambda: worker_database(settings), run_async)
+            make_event_consumer_step(
+                event_queue, service, handlers, lambda: worker_database(settings), run_async
+            )
         )
     return app
 

@@ -36,6 +36,9 @@ def declare(connection: Connection, queues: list[EventQueue]) -> None:
 
 
 def publish(producer: Any, payload: dict[str, Any]) -> None:
+    """Publish one event envelope. The exchange is declared on the producer's channel
+    (cached per connection): kombu's Redis transport only knows an exchange's type on a
+    connection that declared it, and would otherwise route a topic as a direct exchange."""
     producer.publish(
         payload,
         exchange=EXCHANGE,
@@ -45,4 +48,5 @@ def publish(producer: Any, payload: dict[str, Any]) -> None:
         message_id=str(payload["id"]),
         headers={"event_type": payload["type"]},
         retry=False,
+        declare=[EXCHANGE],
     )

@@ -31,9 +31,7 @@ class Event(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
-    def new(
-        cls, type_: str, *, producer: str, aggregate_id: object, data: dict[str, Any]
-    ) -> Event:
+    def new(cls, type_: str, *, producer: str, aggregate_id: object, data: dict[str, Any]) -> Event:
         """An event stamped with the current request's id and user (from the log context)."""
         context = structlog.contextvars.get_contextvars()
         actor = context.get("user_id")

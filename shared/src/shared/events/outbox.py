@@ -17,7 +17,8 @@ from sqlalchemy import (
     func,
     insert,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID, insert as pg_insert
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.events.envelope import Event

@@ -13,7 +13,6 @@ import argparse
 import os
 import signal
 import threading
-import time
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
@@ -51,7 +50,6 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.max_backoff = max_backoff
         self.stop_event = threading.Event()
-        self._declared = False
 
     # -- one pass -------------------------------------------------------------------------
     def drain(self, conn: psycopg.Connection, schema: str, broker: Connection) -> int:
@@ -82,16 +80,11 @@ class OutboxRelay:
         """Publish what every source holds now (tests and one-shot runs)."""
         published = 0
         with Connection(self.broker_url) as broker:
-            self._ensure_declared(broker)
+            declare(broker, registered_event_queues())
             for source in self.sources:
                 with psycopg.connect(libpq_url(source.dsn)) as conn:
                     published += self.drain(conn, source.schema, broker)
         return published
-
-    def _ensure_declared(self, broker: Connection) -> None:
-        if not self._declared:
-            declare(broker, registered_event_queues())
-            self._declared = True
 
     # -- long-running loop ----------------------------------------------------------------
     def _run_source(self, source: Source) -> None:
@@ -104,7 +97,7 @@ class OutboxRelay:
                     Connection(self.broker_url, connect_timeout=5) as broker,
                 ):
                     broker.ensure_connection(max_retries=1)
-                    self._ensure_declared(broker)
+                    declare(broker, registered_event_queues())
                     listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
                     log.info("outbox.relay_connected", schema=source.schema)
                     while not self.stop_event.is_set():
@@ -116,7 +109,6 @@ class OutboxRelay:
             except Exception as exc:
                 if self.stop_event.is_set():
                     return
-                self._declared = False
                 log.warning(
                     "outbox.relay_retry", schema=source.schema, error=str(exc), backoff=backoff
                 )
@@ -171,7 +163,6 @@ def main() -> None:
     signal.signal(signal.SIGINT, lambda *_: relay.stop())
     log.info("outbox.relay_started", schemas=[s.schema for s in relay.sources])
     relay.run()
-    time.sleep(0)
 
 
 if __name__ == "__main__":

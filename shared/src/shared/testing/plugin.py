@@ -12,7 +12,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from shared.migrations import upgrade
 from shared.security import StaticKeys, TokenVerifier
@@ -103,7 +108,9 @@ def trust_test_tokens(app: FastAPI, tokens: TokenFactory) -> None:
 
 
 @contextlib.asynccontextmanager
-async def asgi_client(app: FastAPI, base_url: str = "http://test") -> AsyncIterator[httpx.AsyncClient]:
+async def asgi_client(
+    app: FastAPI, base_url: str = "http://test"
+) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
         yield client

@@ -18,7 +18,9 @@ class TokenFactory:
     def __init__(self, kid: str = "test-key") -> None:
         self.kid = kid
         self.private_key = Ed25519PrivateKey.generate()
-        public_jwk: dict[str, Any] = OKPAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
+        public_jwk: dict[str, Any] = OKPAlgorithm.to_jwk(
+            self.private_key.public_key(), as_dict=True
+        )
         public_jwk.update(kid=kid, use="sig", alg="EdDSA")
         self.jwks = {"keys": [public_jwk]}
 

@@ -1,0 +1,21 @@
+"""Broker clean-up for tests that declare their own event queues."""
+
+from __future__ import annotations
+
+import redis
+
+from shared.events.envelope import EXCHANGE_NAME
+from shared.settings import redis_client_url
+
+
+def drop_event_queue(redis_url: str, queue_name: str) -> None:
+    """Delete a test queue and its bindings on `mif.events` (kombu's Redis transport keeps
+    bindings in a set that `queue_delete` from another connection does not clean)."""
+    client = redis.Redis.from_url(redis_client_url(redis_url), decode_responses=True)
+    key = f"_kombu.binding.{EXCHANGE_NAME}"
+    separator = "\x06\x16"  # kombu's field separator in binding entries
+    for member in client.smembers(key):
+        if member.split(separator)[-1] == queue_name:
+            client.srem(key, member)
+    client.delete(queue_name)
+    client.close()
