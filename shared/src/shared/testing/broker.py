@@ -14,7 +14,8 @@ def drop_event_queue(redis_url: str, queue_name: str) -> None:
     client = redis.Redis.from_url(redis_client_url(redis_url), decode_responses=True)
     key = f"_kombu.binding.{EXCHANGE_NAME}"
     separator = "\x06\x16"  # kombu's field separator in binding entries
-    for member in client.smembers(key):
+    members: set[str] = client.smembers(key)  # type: ignore[assignment]
+    for member in members:
         if member.split(separator)[-1] == queue_name:
             client.srem(key, member)
     client.delete(queue_name)
