@@ -1,4 +1,4 @@
-"""Settings of the interventions service (prefix `INTERVENTIONS_`, then the shared unprefixed variables)."""
+"""Settings of the interventions service (`INTERVENTIONS_` prefix, then unprefixed)."""
 
 from pydantic_settings import SettingsConfigDict
 from shared.settings import ServiceSettings

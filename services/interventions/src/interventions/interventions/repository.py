@@ -38,7 +38,7 @@ SortKey = tuple[PrioriteIntervention, dt.datetime, int]
 
 def list_query(
     user: CurrentUser, filters: InterventionFilters, after: SortKey | None, limit: int
-) -> sa.Select[tuple[Intervention]]:
+) -> sa.Select[Intervention]:
     """The page query: role filter, filters, keyset on (priorite, date_creation, id), which
     the indexes idx_intervention_*keyset serve in that order."""
     i = Intervention

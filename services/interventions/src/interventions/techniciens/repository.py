@@ -17,7 +17,7 @@ async def upsert(
     values: dict[str, Any],
 ) -> None:
     """Insert or update a replica row, unless it already holds a newer event's state."""
-    table = model.__table__
+    table: sa.Table = model.__table__  # type: ignore[assignment]
     stmt = pg_insert(table).values(**values)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.id],
