@@ -1,0 +1,74 @@
+"""Settings of the gateway (prefix `GATEWAY_`, then the shared unprefixed variables)."""
+
+from __future__ import annotations
+
+from pydantic import model_validator
+from pydantic_settings import SettingsConfigDict
+from shared.settings import ServiceSettings
+
+JWKS_PATH = "/api/v1/auth/jwks.json"
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+    service_name = "gateway"
+
+    auth_url: str = "http://127.0.0.1:8001"
+    interventions_url: str = "http://127.0.0.1:8002"
+    inventory_url: str = "http://127.0.0.1:8003"
+    billing_url: str = "http://127.0.0.1:8004"
+    reporting_url: str = "http://127.0.0.1:8005"
+    notifications_url: str = "http://127.0.0.1:8006"
+
+    connect_timeout: float = 2.0
+    # Between two reads of an upstream answer (not the whole answer: downloads and the
+    # notification stream may last longer than this as long as bytes keep coming).
+    read_timeout: float = 30.0
+    # Idle upstream connections are dropped before uvicorn's own 5 s keep-alive closes them,
+    # so a request is not sent on a connection the service is closing.
+    keepalive_timeout: float = 4.0
+    upstream_pool_size: int = 1000
+
+    # Comma-separated origins allowed by CORS; `*` for any; empty disables CORS.
+    cors_origins: str = ""
+    cors_max_age: int = 600
+
+    rate_limit_per_second: float = 50.0
+    rate_limit_burst: int = 100
+    rate_limit_max_clients: int = 100_000
+
+    openapi_cache_seconds: float = 60.0
+    # Per-request access lines cost a fifth of the gateway's CPU; the services log every
+    # request with the same X-Request-ID, so the gateway logs only what it answers itself.
+    access_log: bool = False
+
+    @model_validator(mode="after")
+    def _jwks_from_auth_url(self) -> Settings:
+        # The token keys come from the auth service the gateway routes to, unless a JWKS
+        # URL was given explicitly.
+        if "jwks_url" not in self.model_fields_set:
+            self.jwks_url = self.auth_url.rstrip("/") + JWKS_PATH
+        return self
+
+    @property
+    def pool_keepalive(self) -> float:
+        """How long an idle upstream connection is kept: below the read timeout too, since
+        aiohttp can leave a read timer armed on a pooled connection after a streamed
+        answer, and an idle connection older than the read timeout would then fail its
+        next request with a timeout."""
+        return min(self.keepalive_timeout, self.read_timeout / 2)
+
+    @property
+    def service_urls(self) -> dict[str, str]:
+        return {
+            "auth": self.auth_url,
+            "interventions": self.interventions_url,
+            "inventory": self.inventory_url,
+            "billing": self.billing_url,
+            "reporting": self.reporting_url,
+            "notifications": self.notifications_url,
+        }
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
