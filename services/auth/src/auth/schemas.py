@@ -15,8 +15,10 @@ from pydantic import (
     field_validator,
 )
 
-# Deliberately simple: one @, no spaces, a dotted domain. Deliverability is not our check.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Deliberately simple: a local part, one @, a host name (dots optional, so `admin@localhost`
+# is accepted). Deliverability is not our check.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_EMAIL = re.compile(rf"^[^@\s]{{1,64}}@{_LABEL}(?:\.{_LABEL})*$")
 
 
 def _email(value: str) -> str:

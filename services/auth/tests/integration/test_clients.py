@@ -1,0 +1,86 @@
+"""/clients: created with their user, a client reads only itself, events, If-Match."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+
+async def test_create_read_update_delete(client, factory, db_session, tokens) -> None:
+    body = {
+        "user": factory.user_body(),
+        "nom_entreprise": "OCP Maintenance",
+        "type_client": "premium",
+        "niveau_service": "gold",
+        "ville": "Safi",
+        "email_commercial": "Achats@OCP.ma",
+        "telephone": "+212 5 22 00 00 00",
+    }
+    response = await client.post("/api/v1/clients", json=body, headers=factory.admin)
+    assert response.status_code == 201, response.text
+    customer = response.json()
+    assert response.headers["location"] == f"/api/v1/clients/{customer['id']}"
+    assert customer["email_commercial"] == "achats@ocp.ma" and customer["version"] == 1
+
+    own = factory.bearer(await factory.login(customer["username"]))
+    assert (await client.get(f"/api/v1/clients/{customer['id']}", headers=own)).status_code == 200
+    other = await factory.client()
+    assert (await client.get(f"/api/v1/clients/{other['id']}", headers=own)).status_code == 404
+    assert (await client.get("/api/v1/clients", headers=own)).status_code == 403
+    technicien = tokens.headers("technicien", 5151, technicien_id=1)
+    assert (
+        await client.get(f"/api/v1/clients/{customer['id']}", headers=technicien)
+    ).status_code == 403
+
+    url = f"/api/v1/clients/{customer['id']}"
+    ok = await client.patch(
+        url, json={"ville": "El Jadida"}, headers={**factory.admin, "If-Match": "1"}
+    )
+    assert ok.status_code == 200 and ok.json()["version"] == 2
+    stale = await client.patch(
+        url, json={"ville": "Rabat"}, headers={**factory.admin, "If-Match": "1"}
+    )
+    assert stale.status_code == 412
+    assert (
+        await client.patch(url, json={"nom_entreprise": None}, headers=factory.admin)
+    ).status_code == 422
+
+    listed = await client.get(
+        "/api/v1/clients",
+        params={"ville": "El Jadida", "type_client": "premium"},
+        headers=factory.admin,
+    )
+    assert customer["id"] in [c["id"] for c in listed.json()["items"]]
+
+    assert (await client.delete(url, headers=factory.admin)).status_code == 204
+    assert (await client.get(url, headers=factory.admin)).json()["is_active"] is False
+
+    async with db_session() as session:
+        rows = await session.execute(
+            sa.text(
+                "SELECT type, payload FROM auth.outbox WHERE type LIKE 'client.%' "
+                "AND payload->>'aggregate_id' = :id ORDER BY seq"
+            ),
+            {"id": str(customer["id"])},
+        )
+        found = [(row.type, row.payload["data"]) for row in rows]
+    assert [t for t, _ in found] == ["client.created", "client.updated", "client.deleted"]
+    assert found[0][1] == {
+        "id": customer["id"],
+        "user_id": customer["user_id"],
+        "username": customer["username"],
+        "nom_entreprise": "OCP Maintenance",
+        "email_commercial": "achats@ocp.ma",
+        "type_client": "premium",
+        "niveau_service": "gold",
+        "ville": "Safi",
+        "is_active": True,
+    }
+    assert found[2][1]["is_active"] is False
+
+
+async def test_nom_entreprise_is_required(client, factory) -> None:
+    response = await client.post(
+        "/api/v1/clients", json={"user": factory.user_body()}, headers=factory.admin
+    )
+    assert response.status_code == 422
+    assert "nom_entreprise" in {e["field"] for e in response.json()["errors"]}
