@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import urllib.parse
 
-I = "/api/v1/interventions"
+INTERVENTIONS = "/api/v1/interventions"
 
 
 async def test_create_rules(world) -> None:
@@ -75,7 +75,7 @@ async def test_list_filters_order_and_pages(world) -> None:
     base = f"client_id={world.client_id}"
 
     async def ids(query: str, who: str = "admin") -> list[int]:
-        r = await world.http.get(f"{I}?{query}", headers=world.h(who))
+        r = await world.http.get(f"{INTERVENTIONS}?{query}", headers=world.h(who))
         assert r.status_code == 200, r.text
         return [x["id"] for x in r.json()["items"]]
 
@@ -93,7 +93,7 @@ async def test_list_filters_order_and_pages(world) -> None:
     seen, cursor = [], None
     while True:
         q = f"{base}&limit=1" + (f"&cursor={cursor}" if cursor else "")
-        page = (await world.http.get(f"{I}?{q}", headers=world.h("admin"))).json()
+        page = (await world.http.get(f"{INTERVENTIONS}?{q}", headers=world.h("admin"))).json()
         seen += [x["id"] for x in page["items"]]
         cursor = page["next_cursor"]
         if not cursor:
@@ -108,16 +108,18 @@ async def test_list_filters_order_and_pages(world) -> None:
         ("autre_client", f"equipement_id={e1['id']}"),
         ("autre_technicien", f"technicien_id={world.technicien_id}"),
     ]:
-        r = await world.http.get(f"{I}?{query}", headers=world.h(who))
+        r = await world.http.get(f"{INTERVENTIONS}?{query}", headers=world.h(who))
         assert r.status_code == 404, (who, query)
     assert (
-        await world.http.get(f"{I}?cursor=bm90IGEgY3Vyc29y", headers=world.h("admin"))
+        await world.http.get(f"{INTERVENTIONS}?cursor=bm90IGEgY3Vyc29y", headers=world.h("admin"))
     ).status_code == 400
     assert (
-        await world.http.get(f"{I}?cree_apres=hier", headers=world.h("admin"))
+        await world.http.get(f"{INTERVENTIONS}?cree_apres=hier", headers=world.h("admin"))
     ).status_code == 422
     assert (
-        await world.http.get(f"{I}?cree_apres=2026-01-01T00:00:00", headers=world.h("admin"))
+        await world.http.get(
+            f"{INTERVENTIONS}?cree_apres=2026-01-01T00:00:00", headers=world.h("admin")
+        )
     ).status_code == 422
 
 
@@ -127,41 +129,47 @@ async def test_get_patch_and_scopes(world) -> None:
         ("admin", 200), ("responsable", 200), ("technicien", 200), ("client", 200),
         ("autre_technicien", 404), ("autre_client", 404),
     ]:  # fmt: skip
-        assert (await world.http.get(f"{I}/{i['id']}", headers=world.h(who))).status_code == status
-        r = await world.http.get(f"{I}/{i['id']}/historique", headers=world.h(who))
+        assert (
+            await world.http.get(f"{INTERVENTIONS}/{i['id']}", headers=world.h(who))
+        ).status_code == status
+        r = await world.http.get(f"{INTERVENTIONS}/{i['id']}/historique", headers=world.h(who))
         assert r.status_code == status
     r = await world.http.patch(
-        f"{I}/{i['id']}",
+        f"{INTERVENTIONS}/{i['id']}",
         json={"description": "plus de détails", "cout_estime": "300.00"},
         headers={**world.h("responsable"), "If-Match": str(i["version"])},
     )
     assert r.status_code == 200 and r.json()["cout_estime"] == "300.00"
     assert r.json()["version"] == i["version"] + 1
     r = await world.http.patch(
-        f"{I}/{i['id']}",
+        f"{INTERVENTIONS}/{i['id']}",
         json={"titre": "z"},
         headers={**world.h("admin"), "If-Match": str(i["version"])},
     )
     assert r.status_code == 412
     r = await world.http.patch(
-        f"{I}/{i['id']}", json={"statut": "cloturee"}, headers=world.h("admin")
+        f"{INTERVENTIONS}/{i['id']}", json={"statut": "cloturee"}, headers=world.h("admin")
     )
     assert r.status_code == 422
     r = await world.http.patch(
-        f"{I}/{i['id']}", json={"notes_techniques": "vu"}, headers=world.h("technicien")
+        f"{INTERVENTIONS}/{i['id']}", json={"notes_techniques": "vu"}, headers=world.h("technicien")
     )
     assert r.status_code == 200
     r = await world.http.patch(
-        f"{I}/{i['id']}", json={"priorite": "urgente"}, headers=world.h("technicien")
+        f"{INTERVENTIONS}/{i['id']}", json={"priorite": "urgente"}, headers=world.h("technicien")
     )
     assert r.status_code == 403
-    r = await world.http.patch(f"{I}/{i['id']}", json={"titre": "x"}, headers=world.h("client"))
+    r = await world.http.patch(
+        f"{INTERVENTIONS}/{i['id']}", json={"titre": "x"}, headers=world.h("client")
+    )
     assert r.status_code == 409  # no longer ouverte
     r = await world.http.patch(
-        f"{I}/{i['id']}", json={"titre": "x"}, headers=world.h("autre_client")
+        f"{INTERVENTIONS}/{i['id']}", json={"titre": "x"}, headers=world.h("autre_client")
     )
     assert r.status_code == 404
-    hist = (await world.http.get(f"{I}/{i['id']}/historique", headers=world.h("admin"))).json()
+    hist = (
+        await world.http.get(f"{INTERVENTIONS}/{i['id']}/historique", headers=world.h("admin"))
+    ).json()
     assert [h["action"] for h in hist["items"]] == [
         "creation",
         "affectation",
@@ -175,19 +183,19 @@ async def test_get_patch_and_scopes(world) -> None:
     }
     assert hist["items"][2]["adresse_ip"] == "203.0.113.7"
     client_view = (
-        await world.http.get(f"{I}/{i['id']}/historique", headers=world.h("client"))
+        await world.http.get(f"{INTERVENTIONS}/{i['id']}/historique", headers=world.h("client"))
     ).json()
     assert client_view["items"][0]["adresse_ip"] is None
 
 
 async def test_evaluation(world) -> None:
     open_one = await world.intervention()
-    url = f"{I}/{open_one['id']}/evaluation"
+    url = f"{INTERVENTIONS}/{open_one['id']}/evaluation"
     assert (
         await world.http.post(url, json={"satisfaction_client": 4}, headers=world.h("client"))
     ).status_code == 409
     done = await world.at("cloturee")
-    url = f"{I}/{done['id']}/evaluation"
+    url = f"{INTERVENTIONS}/{done['id']}/evaluation"
     for note in (0, 6, "x"):
         r = await world.http.post(
             url, json={"satisfaction_client": note}, headers=world.h("client")
