@@ -28,9 +28,7 @@ from auth.users.schemas import UserCreate
 log = get_logger(__name__)
 
 
-async def bootstrap_admin(
-    db: Database, username: str, email: str, password: str
-) -> bool:
+async def bootstrap_admin(db: Database, username: str, email: str, password: str) -> bool:
     """Create the admin; False when a user with that username already exists."""
     data = UserCreate(
         username=username,

@@ -40,7 +40,6 @@ Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
 FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-
 def _bounded(max_length: int) -> StringConstraints:
     return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
 

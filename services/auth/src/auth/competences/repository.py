@@ -43,9 +43,7 @@ async def list_page(
 
 
 async def is_held(session: AsyncSession, competence_id: int) -> bool:
-    statement = sa.select(
-        sa.exists().where(TechnicienCompetence.competence_id == competence_id)
-    )
+    statement = sa.select(sa.exists().where(TechnicienCompetence.competence_id == competence_id))
     return bool((await session.execute(statement)).scalar())
 
 

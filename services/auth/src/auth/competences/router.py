@@ -28,9 +28,7 @@ StaffOrTechnicien = Annotated[
 ]
 
 
-@router.post(
-    "/competences", status_code=status.HTTP_201_CREATED, response_model=CompetenceRead
-)
+@router.post("/competences", status_code=status.HTTP_201_CREATED, response_model=CompetenceRead)
 async def create_competence(
     body: CompetenceCreate, session: SessionDep, actor: StaffDep, response: Response
 ) -> CompetenceRead:

@@ -14,11 +14,7 @@ from auth.users.models import User
 
 
 def _with_user() -> sa.Select[Technicien]:
-    return (
-        sa.select(Technicien)
-        .join(Technicien.user)
-        .options(contains_eager(Technicien.user))
-    )
+    return sa.select(Technicien).join(Technicien.user).options(contains_eager(Technicien.user))
 
 
 async def get(

@@ -185,4 +185,3 @@ async def me(session: AsyncSession, actor: CurrentUser) -> MeRead:
     if principal is None or not principal.is_active:
         raise unauthorized("this account no longer exists or is deactivated")
     return MeRead.model_validate(principal)
-
