@@ -26,7 +26,10 @@ async def _fails(world, sql: str, params: dict, *, role: str | None = None) -> s
 async def test_rows_cannot_be_updated_or_deleted(world, role) -> None:
     i = await world.at("affectee")
     p = {"i": i["id"]}
-    update = "UPDATE interventions.historiques_interventions SET description = 'x' WHERE intervention_id = :i"
+    update = (
+        "UPDATE interventions.historiques_interventions SET description = 'x' "
+        "WHERE intervention_id = :i"
+    )
     delete = "DELETE FROM interventions.historiques_interventions WHERE intervention_id = :i"
     truncate = "TRUNCATE interventions.historiques_interventions"
     # 42501: the role has no such privilege, or the trigger refuses it

@@ -12,27 +12,29 @@ async def test_create_rules(world) -> None:
     own = await world.intervention(who="client", equipement_id=e["id"])
     assert own["statut"] == "ouverte" and own["client_id"] == world.client_id
     r = await world.http.post(
-        I,
+        INTERVENTIONS,
         json={"equipement_id": e["id"], "titre": "x", "client_id": world.other_client_id},
         headers=world.h("admin"),
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "client_id"
     r = await world.http.post(
-        I, json={"equipement_id": e["id"], "titre": "x"}, headers=world.h("autre_client")
+        INTERVENTIONS,
+        json={"equipement_id": e["id"], "titre": "x"},
+        headers=world.h("autre_client"),
     )
     assert r.status_code == 404
     r = await world.http.post(
-        I, json={"equipement_id": e["id"], "titre": "x"}, headers=world.h("technicien")
+        INTERVENTIONS, json={"equipement_id": e["id"], "titre": "x"}, headers=world.h("technicien")
     )
     assert r.status_code == 403
     r = await world.http.post(
-        I,
+        INTERVENTIONS,
         json={"equipement_id": e["id"], "titre": "x", "statut": "cloturee", "priorite": "vite"},
         headers=world.h("admin"),
     )
     assert r.status_code == 422
     assert {x["field"] for x in r.json()["errors"]} == {"statut", "priorite"}
-    r = await world.http.post(I, content=b"{not json", headers=world.h("admin"))
+    r = await world.http.post(INTERVENTIONS, content=b"{not json", headers=world.h("admin"))
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem")
     assert r.headers.get("x-request-id")
 
@@ -217,8 +219,8 @@ async def test_idempotent_create(world) -> None:
     e = await world.equipement()
     headers = {**world.h("client"), "Idempotency-Key": "same-key"}
     body = {"equipement_id": e["id"], "titre": "Bruit anormal"}
-    first = await world.http.post(I, json=body, headers=headers)
-    second = await world.http.post(I, json=body, headers=headers)
+    first = await world.http.post(INTERVENTIONS, json=body, headers=headers)
+    second = await world.http.post(INTERVENTIONS, json=body, headers=headers)
     assert first.status_code == second.status_code == 201
     assert first.json()["id"] == second.json()["id"]
     n = await world.count(

@@ -96,7 +96,8 @@ async def test_archival_and_its_history(world) -> None:
     async with world.session_factory() as session, session.begin():
         await session.execute(
             sa.text(
-                "UPDATE interventions.interventions SET date_debut = date_debut - interval '3 years', "
+                "UPDATE interventions.interventions "
+                "SET date_debut = date_debut - interval '3 years', "
                 "date_fin = date_fin - interval '3 years' WHERE id = :i"
             ),
             {"i": old["id"]},
