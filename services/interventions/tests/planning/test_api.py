@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from interventions.main import create_app
-from shared.pagination import encode_cursor  # noqa: F401  (cursor format is the shared one)
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .conftest import at, slot
 

@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from interventions.main import create_app
 from shared.testing.plugin import asgi_client, trust_test_tokens
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .conftest import at, insert_intervention, unique_technicien_id
 

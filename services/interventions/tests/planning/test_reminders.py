@@ -14,12 +14,11 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from interventions.planning.service import envoyer_rappels
 from shared.db import Database
 from shared.settings import ServiceSettings
 from shared.worker import make_celery
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .conftest import insert_intervention, unique_technicien_id
 
@@ -60,7 +59,8 @@ async def make_slots(
                 INSERT INTO interventions.planning (intervention_id, technicien_id,
                     date_debut, date_fin, confirme, rappel_envoye)
                 SELECT id, technicien_id,
-                    now() + CAST(:starts_in AS interval) + (technicien_id - :base) * interval '1 second',
+                    now() + CAST(:starts_in AS interval)
+                        + (technicien_id - :base) * interval '1 second',
                     now() + CAST(:starts_in AS interval) + interval '2 hours',
                     :confirme, :rappel
                 FROM new_interventions

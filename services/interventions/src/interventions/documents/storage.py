@@ -65,7 +65,7 @@ def _is_text(head: bytes) -> bool:
             text = head[: len(head) - cut].decode("utf-8")
         except UnicodeDecodeError:
             continue
-        return all(ch.isprintable() or ch in "\t\n\r\f" for ch in text)
+        return bool(text) and all(ch.isprintable() or ch in "\t\n\r\f" for ch in text)
     return False
 
 

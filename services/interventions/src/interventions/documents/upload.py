@@ -175,8 +175,10 @@ class _State:
             return
         if self.file is None:
             self.file, self.temp_path = await anyio.to_thread.run_sync(self._open_temp)
+        file = self.file
+        assert file is not None
         data, self.pending = bytes(self.pending), bytearray()
-        await anyio.to_thread.run_sync(self.file.write, data)
+        await anyio.to_thread.run_sync(file.write, data)
 
     def _open_temp(self) -> tuple[IO[bytes], Path]:
         self.temp_dir.mkdir(parents=True, exist_ok=True)

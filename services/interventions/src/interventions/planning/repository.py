@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,7 +72,7 @@ async def claim_due_reminders(
     """Mark up to `limit` due, unreminded confirmed slots as reminded and return them with
     their client and the technician's user id. Rows locked by another worker are skipped,
     so two workers never claim the same slot."""
-    table = Planning.__table__
+    table = cast(sa.Table, Planning.__table__)
     due = (
         sa.select(table.c.id)
         .where(
@@ -103,8 +103,8 @@ async def claim_due_reminders(
         )
         .cte("claimed")
     )
-    interventions = Intervention.__table__
-    replicas = TechnicienReplica.__table__
+    interventions = cast(sa.Table, Intervention.__table__)
+    replicas = cast(sa.Table, TechnicienReplica.__table__)
     query = (
         sa.select(
             claimed.c.id,
