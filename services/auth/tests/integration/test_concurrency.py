@@ -4,6 +4,7 @@ own engine (DATABASE_URL of the test run), and every name is unique."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -136,3 +137,21 @@ async def test_replicas_starting_together_create_one_signing_key(postgres_url: s
             for db in databases:
                 await db.dispose()
     assert count == 1 and len(set(kids)) == 1
+
+
+async def test_startup_creates_a_key_when_none_exists(postgres_url: str) -> None:
+    with scratch_database(postgres_url) as url:
+        await asyncio.to_thread(upgrade, "auth", url)
+        apps = [create_app(Settings(database_url=url)) for _ in range(3)]
+        try:
+            # each replica's startup: the first creates the key, the others load it
+            async with contextlib.AsyncExitStack() as stack:
+                for app in apps:
+                    await stack.enter_async_context(app.router.lifespan_context(app))
+                async with asgi_client(apps[0]) as http:
+                    jwks = (await http.get("/api/v1/auth/jwks.json")).json()
+        finally:
+            for app in apps:
+                await app.state.db.dispose()
+    assert len(jwks["keys"]) == 1
+    assert apps[1].state.key_store._public.keys() == {jwks["keys"][0]["kid"]}

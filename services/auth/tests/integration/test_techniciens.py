@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from auth.config import Settings
+from auth.main import create_app
 
 
 async def events(db_session, types: tuple[str, ...], aggregate_id: int) -> list[dict]:
@@ -209,3 +211,15 @@ async def test_competences_of_a_technicien(client, factory) -> None:
     assert (await client.put(missing, json=body, headers=factory.admin)).status_code == 404
     assert (await client.delete(url, headers=factory.admin)).status_code == 204
     assert (await client.delete(url, headers=factory.admin)).status_code == 404
+
+
+async def test_creating_a_technicien_never_talks_to_the_broker(
+    app_client, factory, migrate
+) -> None:
+    """Events wait in the outbox: with the broker unreachable, the create still succeeds."""
+    migrate("auth")
+    app = create_app(Settings(broker_url="redis://127.0.0.1:9/0"))
+    async with app_client(app) as http:
+        body = {"user": factory.user_body(), "specialite": "vide"}
+        response = await http.post("/api/v1/techniciens", json=body, headers=factory.admin)
+    assert response.status_code == 201, response.text

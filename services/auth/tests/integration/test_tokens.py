@@ -246,3 +246,23 @@ async def test_rotation_is_admin_only(client, tokens) -> None:
     assert (
         await client.get("/api/v1/auth/keys", headers=tokens.headers("admin"))
     ).status_code == 200
+
+
+async def test_me_is_one_query(client, factory, db_connection) -> None:
+    """The benchmarks' hot path: verified from the key cache, then one indexed SELECT."""
+    technicien = await factory.technicien()
+    headers = factory.bearer(await factory.login(technicien["username"]))
+    assert (await client.get("/api/v1/auth/me", headers=headers)).status_code == 200
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db_connection.sync_connection, "before_cursor_execute", record)
+    try:
+        response = await client.get("/api/v1/auth/me", headers=headers)
+    finally:
+        sa.event.remove(db_connection.sync_connection, "before_cursor_execute", record)
+    assert response.json()["technicien_id"] == technicien["id"]
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 1, statements
