@@ -20,6 +20,7 @@ import argparse
 import ctypes
 import json
 import os
+import runpy
 import selectors
 import signal
 import subprocess
@@ -44,7 +45,11 @@ WORKER_QUEUES: dict[str, tuple[str, ...]] = {s: (s,) for s in SERVICES} | {
 }
 READY_MARKER = "MIF ERP ready at"
 EMBEDDED_MARKER = "MIF_EMBEDDED "
+MIGRATED_MARKER = "all migrations applied"
 BACKGROUND_DELAY = 20.0
+# glibc gives each thread its own malloc arena (8 x cores); fifteen mostly idle interpreters
+# need few, and fewer arenas keep their memory from fragmenting (the user may override it).
+CHILD_DEFAULTS = {"MALLOC_ARENA_MAX": "2"}
 ADMIN_PASSWORD_PREFIX = "admin password: "  # noqa: S105
 
 
@@ -132,12 +137,20 @@ def migrate() -> int:
         started = time.monotonic()
         upgrade(name, url)
         print(f"migrated {name} in {time.monotonic() - started:.1f} s", flush=True)
+    print(MIGRATED_MARKER, flush=True)
     if importlib.util.find_spec("auth.bootstrap") is None:
         print("auth.bootstrap is not installed: no admin created", flush=True)
         return 0
-    # an empty MIF_ADMIN_PASSWORD (compose, templated manifests) means "generate one"
-    env = {k: v for k, v in os.environ.items() if v or k != "MIF_ADMIN_PASSWORD"}
-    return subprocess.call([sys.executable, "-m", "auth.bootstrap"], env=env)
+    # An empty MIF_ADMIN_PASSWORD (compose, templated manifests) means "generate one".
+    if not os.environ.get("MIF_ADMIN_PASSWORD", "x"):
+        del os.environ["MIF_ADMIN_PASSWORD"]
+    # `python -m auth.bootstrap`, in this interpreter: SQLAlchemy and the rest are imported
+    # already, which saves a second start-up while the services are starting beside us.
+    try:
+        runpy.run_module("auth.bootstrap", run_name="__main__", alter_sys=True)
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    return 0
 
 
 def embedded(data_dir: Path) -> int:
@@ -204,7 +217,7 @@ class Child:
         self.popen = subprocess.Popen(  # noqa: S603
             self.process.argv,
             cwd=ROOT,
-            env={**self.environ, **self.process.env, "PYTHONUNBUFFERED": "1"},
+            env={**CHILD_DEFAULTS, **self.environ, **self.process.env, "PYTHONUNBUFFERED": "1"},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -248,7 +261,7 @@ class Supervisor:
             child.buffer = b""
         for raw in lines:
             line = raw.decode("utf-8", "replace").rstrip("\r")
-            if line.startswith(ADMIN_PASSWORD_PREFIX) or line.startswith(EMBEDDED_MARKER):
+            if line.startswith((ADMIN_PASSWORD_PREFIX, EMBEDDED_MARKER, MIGRATED_MARKER)):
                 self.captured.append(line)
             if not line.startswith(EMBEDDED_MARKER):
                 self.say(line, child.process.name)
@@ -283,17 +296,12 @@ class Supervisor:
         self.say(f"started {process.name} pid={popen.pid}")
         return child
 
-    def run_once(self, process: Process, environ: dict[str, str]) -> int:
-        """Run a one-shot child to completion (showing its output); its exit status."""
-        child = self.spawn(process, environ)
+    def finish(self, child: Child) -> int:
+        """Collect an exited one-shot child: the rest of its output, its exit status."""
         assert child.popen is not None
-        while child.popen.poll() is None:
-            self.poll_output(0.2)
-            if self.stopping:
-                self.stop_child(child)
+        code = child.popen.wait()
         self._unregister(child)
-        del self.children[process.name]
-        return child.popen.returncode
+        return code
 
     def check_children(self) -> None:
         """Log and restart (with backoff) whatever exited on its own."""
@@ -424,6 +432,7 @@ def supervise() -> int:
     sup.say(f"supervisor pid={os.getpid()}, data in {data_dir}")
 
     infra: Child | None = None
+    migrator: Child | None = None
     database_url = environ.get("DATABASE_URL")
     redis_url = environ.get("REDIS_URL")
     try:
@@ -444,11 +453,19 @@ def supervise() -> int:
         table = processes(config, environ)
         env = config_env(config, environ)
 
+        # The services start as soon as every schema is migrated; the admin bootstrap (one
+        # more interpreter and a password hash) finishes meanwhile, before "ready".
         migrate_proc = Process("migrate", (sys.executable, str(SCRIPT), "migrate"), env)
-        if sup.stopping or sup.run_once(migrate_proc, environ) != 0:
-            if not sup.stopping:
-                sup.say("migrations failed: stopping")
-            return 1
+        migrator = sup.spawn(migrate_proc, environ)
+        del sup.children["migrate"]  # a one-shot: never restarted
+        assert migrator.popen is not None
+        while MIGRATED_MARKER not in sup.captured and not sup.stopping:
+            if migrator.popen.poll() is not None:
+                sup.finish(migrator)
+                if MIGRATED_MARKER not in sup.captured:
+                    sup.say(f"migrations failed ({migrator.popen.returncode}): stopping")
+                    return 1
+            sup.poll_output(0.1)
         sup.say(f"migrations applied ({time.monotonic() - started:.1f} s)")
 
         missing = [p for p in table if not _module_installed(_module_of(p))]
@@ -472,14 +489,20 @@ def supervise() -> int:
         )
         pending = list(ready_urls)
         next_check = 0.0
+        announced = False
         while not sup.stopping:
             sup.poll_output(0.2)
             sup.check_children()
+            if migrator.running and migrator.popen.poll() is not None:
+                if sup.finish(migrator) != 0:
+                    sup.say(f"admin bootstrap failed ({migrator.popen.returncode}): stopping")
+                    return 1
             if pending and time.monotonic() >= next_check:
                 pending = [url for url in pending if not _ready(url)]
                 next_check = time.monotonic() + 0.25
-                if not pending:
-                    _announce(sup, config, started)
+            if not pending and not announced and not migrator.running:
+                _announce(sup, config, started)
+                announced = True
             if background and (not pending or time.monotonic() >= background_at):
                 for process in background:
                     if not sup.stopping:
@@ -488,6 +511,8 @@ def supervise() -> int:
     finally:
         sup.stopping = True
         sup.stop_all()
+        if migrator is not None and migrator.running:
+            sup.stop_all([migrator])
         if infra is not None:
             sup.stop_all([infra], timeout=30)
         sup.say("stopped")
