@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import time
 from collections.abc import AsyncIterator
 from http import HTTPStatus
+from random import getrandbits
 from typing import Any
 
 import aiohttp
@@ -87,7 +87,8 @@ class ClientDisconnected(Exception):
 
 
 def new_request_id() -> str:
-    return os.urandom(16).hex()
+    # 128 random bits without a getrandom() syscall: an id needs uniqueness, not secrecy
+    return f"{getrandbits(128):032x}"
 
 
 def valid_request_id(value: bytes) -> bool:
