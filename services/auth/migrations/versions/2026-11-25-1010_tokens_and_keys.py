@@ -30,13 +30,18 @@ def upgrade() -> None:
         sa.Column("used_at", sa.DateTime(timezone=True)),
         sa.Column("revoked_at", sa.DateTime(timezone=True)),
         sa.Column("replaced_by", postgresql.UUID(as_uuid=True)),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.Column("user_agent", sa.String(512)),
         sa.Column("ip_address", sa.String(64)),
         sa.PrimaryKeyConstraint("id", name="pk_refresh_tokens"),
         sa.UniqueConstraint("token_hash", name="uq_refresh_tokens_token_hash"),
         sa.ForeignKeyConstraint(
-            ["user_id"], [f"{S}.users.id"], name="fk_refresh_tokens_user_id_users", ondelete="CASCADE"
+            ["user_id"],
+            [f"{S}.users.id"],
+            name="fk_refresh_tokens_user_id_users",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["replaced_by"],
@@ -55,7 +60,9 @@ def upgrade() -> None:
         sa.Column("kid", sa.String(64), nullable=False),
         sa.Column("private_key_encrypted", sa.Text, nullable=False),
         sa.Column("public_jwk", postgresql.JSONB, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.Column("retired_at", sa.DateTime(timezone=True)),
         sa.PrimaryKeyConstraint("kid", name="pk_signing_keys"),
         schema=S,

@@ -225,3 +225,16 @@ async def test_role_of_staff_can_change_but_not_into_a_profile_role(client, fact
     ).status_code == 200
     response = await client.patch(url, json={"role": "technicien"}, headers=factory.admin)
     assert response.status_code == 422
+
+
+async def test_a_create_sent_again_with_its_idempotency_key_answers_the_same_user(
+    client, factory, db_session
+) -> None:
+    body = {**factory.user_body(), "role": "responsable"}
+    headers = {**factory.admin, "Idempotency-Key": factory.unique("key-")}
+    first = await client.post("/api/v1/users", json=body, headers=headers)
+    again = await client.post("/api/v1/users", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert again.headers["location"] == f"/api/v1/users/{first.json()['id']}"
+    assert await outbox_types(db_session, first.json()["id"]) == ["user.created"]

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
-from shared.app import API_PREFIX
+from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import JSONResponse
 from shared.db import SessionDep
+from shared.idempotency import IdempotencyKey
 from shared.pagination import CursorQuery, LimitQuery, Page
 from shared.security import CurrentUser, Role, StaffDep, require_roles
 from shared.versioning import IfMatch
 
 from auth.clients import repository, service
 from auth.clients.schemas import ClientCreate, ClientRead, ClientUpdate
+from auth.creates import created
 from auth.models import NiveauService, TypeClient
 from auth.paging import id_cursor
 
@@ -24,11 +26,14 @@ StaffOrClient = Annotated[
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ClientRead)
 async def create_client(
-    body: ClientCreate, session: SessionDep, actor: StaffDep, response: Response
-) -> ClientRead:
-    client = await service.create_client(session, body)
-    response.headers["Location"] = f"{API_PREFIX}/clients/{client.id}"
-    return ClientRead.of(client)
+    body: ClientCreate, session: SessionDep, actor: StaffDep, key: IdempotencyKey = None
+) -> JSONResponse:
+    """The client and its user (role client) in one transaction."""
+
+    async def make() -> dict[str, Any]:
+        return ClientRead.of(await service.create_client(session, body)).model_dump(mode="json")
+
+    return await created(session, key=key, actor_id=actor.id, collection="clients", make=make)
 
 
 @router.get("", response_model=Page[ClientRead])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response, status
+from fastapi.responses import JSONResponse
 from shared.app import API_PREFIX
 from shared.db import SessionDep
+from shared.idempotency import IdempotencyKey
 from shared.pagination import CursorQuery, LimitQuery, Page
 from shared.security import CurrentUser, Role, StaffDep, require_roles
 from shared.versioning import IfMatch
@@ -19,6 +21,7 @@ from auth.competences.schemas import (
     TechnicienCompetenceRead,
     TechnicienCompetenceSet,
 )
+from auth.creates import created
 from auth.models import NiveauCompetence
 from auth.paging import id_cursor
 
@@ -30,11 +33,13 @@ StaffOrTechnicien = Annotated[
 
 @router.post("/competences", status_code=status.HTTP_201_CREATED, response_model=CompetenceRead)
 async def create_competence(
-    body: CompetenceCreate, session: SessionDep, actor: StaffDep, response: Response
-) -> CompetenceRead:
-    competence = await service.create_competence(session, body)
-    response.headers["Location"] = f"{API_PREFIX}/competences/{competence.id}"
-    return CompetenceRead.model_validate(competence)
+    body: CompetenceCreate, session: SessionDep, actor: StaffDep, key: IdempotencyKey = None
+) -> JSONResponse:
+    async def make() -> dict[str, Any]:
+        competence = await service.create_competence(session, body)
+        return CompetenceRead.model_validate(competence).model_dump(mode="json")
+
+    return await created(session, key=key, actor_id=actor.id, collection="competences", make=make)
 
 
 @router.get("/competences", response_model=Page[CompetenceRead])

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
-from shared.app import API_PREFIX
+from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import JSONResponse
 from shared.db import SessionDep
+from shared.idempotency import IdempotencyKey
 from shared.pagination import CursorQuery, LimitQuery, Page
 from shared.security import CurrentUser, Role, StaffDep, require_roles
 from shared.versioning import IfMatch
 
+from auth.creates import created
 from auth.models import Disponibilite
 from auth.paging import id_cursor
 from auth.techniciens import repository, service
@@ -24,11 +26,15 @@ StaffOrTechnicien = Annotated[
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TechnicienRead)
 async def create_technicien(
-    body: TechnicienCreate, session: SessionDep, actor: StaffDep, response: Response
-) -> TechnicienRead:
-    technicien = await service.create_technicien(session, body)
-    response.headers["Location"] = f"{API_PREFIX}/techniciens/{technicien.id}"
-    return TechnicienRead.of(technicien)
+    body: TechnicienCreate, session: SessionDep, actor: StaffDep, key: IdempotencyKey = None
+) -> JSONResponse:
+    """The technician and its user (role technicien) in one transaction."""
+
+    async def make() -> dict[str, Any]:
+        technicien = await service.create_technicien(session, body)
+        return TechnicienRead.of(technicien).model_dump(mode="json")
+
+    return await created(session, key=key, actor_id=actor.id, collection="techniciens", make=make)
 
 
 @router.get("", response_model=Page[TechnicienRead])

@@ -7,6 +7,7 @@ Once either count reaches its limit, every login for that account (or from that 
 from __future__ import annotations
 
 import hashlib
+import math
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -51,20 +52,23 @@ class LoginThrottle:
         """429 with Retry-After while the account or the IP is over its limit."""
         account_key, ip_key = self._keys(username, ip)
         try:
-            async with self.client.pipeline(transaction=False) as pipe:
+            # MULTI/EXEC: the count and its remaining time are read at the same instant.
+            async with self.client.pipeline(transaction=True) as pipe:
                 for key in (account_key, ip_key):
                     if key is not None:
                         pipe.get(key)
-                        pipe.ttl(key)
+                        pipe.pttl(key)
                 values = await pipe.execute()
         except RedisError as exc:
             raise self._unavailable(exc) from exc
         limits = [self.max_per_account, self.max_per_ip]
         retry_after = 0
         for index in range(0, len(values), 2):
-            count, ttl = int(values[index] or 0), int(values[index + 1])
+            count, pttl = int(values[index] or 0), int(values[index + 1])
             if count >= limits[index // 2]:
-                retry_after = max(retry_after, ttl if ttl > 0 else self.window_seconds)
+                # whole seconds, rounded up: retrying after Retry-After always succeeds
+                remaining = math.ceil(pttl / 1000) if pttl > 0 else self.window_seconds
+                retry_after = max(retry_after, remaining)
         if retry_after:
             raise Problem(
                 429,

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
-from shared.app import API_PREFIX
+from typing import Any
+
+from fastapi import APIRouter, status
+from fastapi.responses import JSONResponse
 from shared.db import SessionDep
+from shared.idempotency import IdempotencyKey
 from shared.pagination import CursorQuery, LimitQuery, Page
 from shared.security import AdminDep, CurrentUserDep, Role
 from shared.versioning import IfMatch
 
+from auth.creates import created
 from auth.paging import id_cursor
 from auth.users import repository, service
 from auth.users.schemas import PasswordChange, UserCreate, UserRead, UserUpdate
@@ -18,11 +22,13 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=UserRead)
 async def create_user(
-    body: UserCreate, session: SessionDep, actor: AdminDep, response: Response
-) -> UserRead:
-    user = await service.create_staff_user(session, body)
-    response.headers["Location"] = f"{API_PREFIX}/users/{user.id}"
-    return UserRead.model_validate(user)
+    body: UserCreate, session: SessionDep, actor: AdminDep, key: IdempotencyKey = None
+) -> JSONResponse:
+    async def make() -> dict[str, Any]:
+        user = await service.create_staff_user(session, body)
+        return UserRead.model_validate(user).model_dump(mode="json")
+
+    return await created(session, key=key, actor_id=actor.id, collection="users", make=make)
 
 
 @router.get("", response_model=Page[UserRead])
