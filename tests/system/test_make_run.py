@@ -91,12 +91,22 @@ def fresh_database(postgres_url: str) -> Iterator[str]:
         yield url
 
 
-def stop_and_check_nothing_left(run: Supervised, extra: set[int] = frozenset()) -> None:  # type: ignore[assignment]
+def stop_and_check_nothing_left(
+    run: Supervised,
+    extra: set[int] = frozenset(),  # type: ignore[assignment]
+    crashed_on_purpose: tuple[str, ...] = (),
+) -> None:
     tree = {p.pid for p in run.tree()}
     # every long-running child the supervisor reported (migrate is a one-shot, long gone)
     reported = {pid for name, pid in run.reported_pids().items() if name != "migrate"}
     assert reported, run.output()
-    crashed = [line for line in run.lines if line.startswith("run ") and "exited with" in line]
+    crashed = [
+        line
+        for line in run.lines
+        if line.startswith("run ")
+        and "exited with" in line
+        and not line.split("| ", 1)[1].startswith(crashed_on_purpose)
+    ]
     assert not crashed, run.output()
     assert reported - {run.popen.pid} <= tree, "a reported child is not in the supervisor's tree"  # type: ignore[union-attr]
     code = run.stop(signal.SIGINT)
@@ -123,6 +133,13 @@ def wait_background_started(run: Supervised) -> None:
     for worker in ("auth", "interventions", "inventory", "billing", "reporting", "notifications"):
         run.wait_for(f"{worker}@", 90)
     run.wait_for("outbox.relay_connected", 60)
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def login(client: httpx.Client, username: str, password: str) -> dict[str, str]:
@@ -227,6 +244,18 @@ def test_make_run_through_the_gateway(
             assert wrong.status_code == 401, wrong.text
 
         wait_background_started(run)
+        # a process that dies is logged and restarted
+        victim = run.reported_pids()["notifications"]
+        os.kill(victim, signal.SIGKILL)
+        run.wait_for("notifications exited with -9", 10)
+        deadline = time.monotonic() + 60
+        while run.reported_pids()["notifications"] == victim:
+            assert time.monotonic() < deadline, run.output()
+            time.sleep(0.2)
+        while not answers("http://127.0.0.1:28006/readyz"):
+            assert time.monotonic() < deadline, run.output()
+            time.sleep(0.5)
+
         time.sleep(5)  # let start-up work settle before measuring "idle"
         rss, pss = idle_memory(run)
         with capsys.disabled():
@@ -235,7 +264,7 @@ def test_make_run_through_the_gateway(
                 f"idle memory of {len(run.tree())} processes: RSS {rss / 2**20:.0f} MiB, "
                 f"PSS {pss / 2**20:.0f} MiB"
             )
-        stop_and_check_nothing_left(run)
+        stop_and_check_nothing_left(run, crashed_on_purpose=("notifications",))
     finally:
         if run.popen is not None and run.popen.poll() is None:
             run.kill_everything()
