@@ -1,0 +1,577 @@
+"""Test data at scale: `python -m interventions.datagen --interventions 1000000`.
+
+Loads clients and technicians into the replica tables, then equipment and interventions
+with `COPY ... FROM STDIN` (text format), then ANALYZE. Rows are generated consistent with
+the schema's constraints and triggers *by construction*: every intervention's client_id is
+its equipment's owner, dates are ordered (creation <= debut <= fin, limite >= creation),
+technicians come from the replica table, a closed intervention has a solution, retired
+equipment is inactive, statuts and dates agree (open work is recent, archived work is older
+than the archival delay).
+
+Loading choices, made for speed and kept safe:
+- the per-row user triggers of `interventions` (the client/owner check) are disabled
+  inside the load transaction with `ALTER TABLE ... DISABLE TRIGGER USER` and re-enabled
+  before commit: nobody else sees the table without them, and the rows satisfy the rule by
+  construction (the tests check it). Foreign keys and CHECK constraints stay on.
+- when `interventions` is empty, its secondary indexes are dropped and rebuilt after the
+  COPY from their own definitions (pg_indexes), in the same transaction: one sorted build
+  per index is several times cheaper than a million single-row index inserts.
+- generated interventions get no audit trail rows (historiques_interventions) and no
+  outbox events: they are test data, not history; the hash chain of real rows is untouched.
+
+Rows are streamed in chunks while PostgreSQL consumes the previous ones (psycopg's COPY
+writer runs in its own thread), so generation and loading overlap on two cores. With
+`--baseline` (the default) the same bytes are then copied into an UNLOGGED scratch table
+without index or trigger, and both rates are printed: PERFORMANCE.md's goal is
+generator rate / COPY rate >= 0.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+
+import psycopg
+from shared.db import libpq_url
+
+from interventions.config import Settings
+
+S = "interventions"
+CHUNK_ROWS = 10_000
+TEMPLATES = 16_384
+DAY = 86_400
+# an archived intervention was closed longer ago than the archival task's delay
+ARCHIVE_AFTER_DAYS = 730
+
+EQUIPEMENT_COLUMNS = (
+    "id", "client_id", "nom", "modele", "fabricant", "numero_serie", "date_installation",
+    "statut", "criticite", "localisation", "derniere_maintenance", "prochaine_maintenance",
+    "cout_acquisition", "fournisseur", "intervalle_maintenance_jours", "active",
+    "created_at", "updated_at", "version",
+)  # fmt: skip
+INTERVENTION_COLUMNS = (
+    "id", "equipement_id", "technicien_id", "client_id", "type_intervention", "statut",
+    "priorite", "urgence", "titre", "description", "diagnostic", "solution", "date_creation",
+    "date_planifiee", "date_debut", "date_fin", "date_limite", "duree_estimee", "duree_reelle",
+    "cout_estime", "cout_reel", "satisfaction_client", "created_at", "updated_at", "version",
+)  # fmt: skip
+
+# (value, weight): a maintenance company's usual mix
+STATUTS = (
+    ("ouverte", 8), ("affectee", 6), ("en_cours", 5), ("en_attente", 3), ("cloturee", 45),
+    ("annulee", 6), ("archivee", 27),
+)  # fmt: skip
+PRIORITES = (("urgente", 5), ("haute", 15), ("normale", 50), ("basse", 20), ("programmee", 10))
+TYPES = (("corrective", 55), ("preventive", 25), ("ameliorative", 10), ("diagnostic", 10))
+EQUIPEMENT_STATUTS = (("operationnel", 85), ("maintenance", 7), ("panne", 5), ("retire", 3))
+CRITICITES = (("critique", 10), ("haute", 25), ("normale", 50), ("basse", 15))
+DISPONIBILITES = (
+    ("disponible", 60), ("occupe", 25), ("conge", 5), ("formation", 5), ("indisponible", 5),
+)  # fmt: skip
+OPEN = frozenset({"ouverte", "affectee", "en_cours", "en_attente"})
+STARTED = frozenset({"en_cours", "en_attente", "cloturee", "archivee"})
+CLOSED = frozenset({"cloturee", "archivee"})
+
+MACHINES = (
+    ("Compresseur", "Atlas Copco", "GA 37"), ("Groupe électrogène", "SDMO", "J130K"),
+    ("Chaudière", "Viessmann", "Vitoplex 200"), ("Climatiseur", "Daikin", "FTXM50"),
+    ("Pompe centrifuge", "Grundfos", "CR 32"), ("Transformateur", "Schneider", "Trihal 630"),
+    ("Chariot élévateur", "Toyota", "8FBE18"), ("Tour CNC", "DMG Mori", "CLX 450"),
+    ("Onduleur", "APC", "Smart-UPS 10k"), ("Convoyeur", "Interroll", "RM 8310"),
+    ("Presse hydraulique", "Schuler", "MSP 400"), ("Groupe froid", "Carrier", "30RB 162"),
+)  # fmt: skip
+VILLES = ("Casablanca", "Rabat", "Tanger", "Marrakech", "Fès", "Agadir", "Kénitra", "Oujda")
+SPECIALITES = ("électricité", "mécanique", "froid", "hydraulique", "automatisme")
+ACTIONS = (
+    "Panne", "Fuite", "Bruit anormal", "Surchauffe", "Contrôle", "Révision", "Remplacement",
+    "Réglage", "Diagnostic", "Mise à niveau",
+)  # fmt: skip
+DIAGNOSTICS = (
+    "Roulement usé", "Joint défectueux", "Capteur hors tolérance", "Carte électronique HS",
+    "Filtre colmaté", "Courroie détendue", "Fusible grillé", "Niveau d'huile bas",
+)  # fmt: skip
+SOLUTIONS = (
+    "Pièce remplacée, essais concluants", "Nettoyage et réglage", "Remise en état du circuit",
+    "Mise à jour du firmware", "Resserrage et graissage", "Recharge en fluide frigorigène",
+)  # fmt: skip
+NULL = "\\N"
+# half hours -> numeric(8, 2) text; satisfaction of a closed intervention, 4 in 10 unrated
+HOURS = [f"{h / 2:.2f}" for h in range(0, 34)]
+SATISFACTION = (NULL, NULL, NULL, NULL, "2", "3", "4", "4", "5", "5")
+
+
+@dataclass
+class Report:
+    clients: int = 0
+    techniciens: int = 0
+    equipements: int = 0
+    interventions: int = 0
+    seconds_load: float = 0.0  # everything up to commit (replicas, equipment, indexes...)
+    seconds_copy: float = 0.0  # generating and copying the interventions
+    seconds_index: float = 0.0  # rebuilding indexes, re-checking the skipped rules
+    seconds_analyze: float = 0.0
+    # interventions/s: generated, copied, indexed and checked (the generator's rate) ...
+    rows_per_second: float = 0.0
+    # ... and generated and copied only (what a bare COPY of the same rows does)
+    copy_phase_rows_per_second: float = 0.0
+    copy_baseline_rows_per_second: float | None = None
+    ratio: float | None = None  # rows_per_second / baseline: PERFORMANCE.md's figure
+    copy_phase_ratio: float | None = None
+    indexes_rebuilt: list[str] = field(default_factory=list)
+    skipped: bool = False
+
+
+class _Clock:
+    """Timestamps as COPY text (`YYYY-MM-DD HH:MM:SS+00`) from epoch seconds, from cached
+    day and time-of-day strings: strftime per value would cost more than the COPY. The hot
+    loop reads `days` and `tod` itself (a method call per value costs as much again)."""
+
+    def __init__(self, last_day: int) -> None:
+        epoch = dt.date(1970, 1, 1)
+        # every day from 1970 to last_day: about 21,000 short strings
+        self.days = [f"{epoch + dt.timedelta(days=d)} " for d in range(last_day + 1)]
+        self.tod = [f"{h:02d}:{m:02d}:{s:02d}+00" for h in range(24) for m in range(60)
+                    for s in range(60)]  # fmt: skip
+
+    def day(self, epoch_day: int) -> str:
+        return self.days[epoch_day][:-1]
+
+    def ts(self, seconds: int) -> str:
+        return self.days[seconds // DAY] + self.tod[seconds % DAY]
+
+
+def _weighted(rng: random.Random, pairs: tuple[tuple[str, int], ...], k: int) -> list[str]:
+    values, weights = zip(*pairs, strict=True)
+    return rng.choices(values, weights=weights, k=k)
+
+
+class Generator:
+    def __init__(
+        self,
+        *,
+        interventions: int,
+        equipements: int,
+        clients: int,
+        techniciens: int,
+        seed: int,
+        years: int = 6,
+        now: int | None = None,
+    ) -> None:
+        self.n_interventions = interventions
+        self.n_equipements = equipements
+        self.n_clients = clients
+        self.n_techniciens = techniciens
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.now = now if now is not None else int(time.time()) - 3600
+        self.start = self.now - years * 365 * DAY
+        self.clock = _Clock(self.now // DAY + 800)
+        # filled by equipements(): each one's owner, as COPY text
+        self.owner: list[str] = []
+        self.first_equipement = 1
+        self._pool: list[_Template] = []
+
+    # -- replicas -------------------------------------------------------------------------
+
+    def clients(self, first_id: int) -> Iterator[tuple[object, ...]]:
+        for i in range(first_id, first_id + self.n_clients):
+            yield (i, None, f"client{i}", f"Société {i} SARL", True)
+
+    def techniciens(self, first_id: int) -> Iterator[tuple[object, ...]]:
+        dispo = _weighted(self.rng, DISPONIBILITES, self.n_techniciens)
+        for n, i in enumerate(range(first_id, first_id + self.n_techniciens)):
+            yield (
+                i, None, f"tech{i}", f"Technicien {i}", f"tech{i}@mif.example", dispo[n],
+                SPECIALITES[i % len(SPECIALITES)], f"Équipe {1 + i % 12}",
+                VILLES[i % len(VILLES)], True,
+            )  # fmt: skip
+
+    # -- equipment ------------------------------------------------------------------------
+
+    def equipements(self, first_id: int, client_ids: list[int]) -> Iterator[str]:
+        """COPY text lines of equipment; records each one's owner in `self.owner`."""
+        rng, ts, n = self.rng, self.clock.ts, self.n_equipements
+        statuts = _weighted(rng, EQUIPEMENT_STATUTS, n)
+        criticites = _weighted(rng, CRITICITES, n)
+        self.owner = [""] * n
+        self.first_equipement = first_id
+        for k in range(n):
+            eq_id = first_id + k
+            client = client_ids[rng.randrange(len(client_ids))]
+            self.owner[k] = str(client)
+            nom, fabricant, modele = MACHINES[rng.randrange(len(MACHINES))]
+            installed = self.start - rng.randrange(0, 5 * 365) * DAY
+            statut = statuts[k]
+            active = statut != "retire"
+            interval = (30, 90, 180, 365)[rng.randrange(4)]
+            last = self.now - rng.randrange(0, interval) * DAY
+            prochaine = (last // DAY) + interval
+            created = ts(installed)
+            yield "\t".join((
+                str(eq_id), str(client), nom, modele, fabricant,
+                f"SN-{self.seed}-{eq_id:09d}", self.clock.day(installed // DAY), statut,
+                criticites[k], f"{VILLES[client % len(VILLES)]}, atelier {1 + k % 9}",
+                ts(last), self.clock.day(prochaine) if active else NULL,
+                f"{rng.randrange(5_000, 900_000)}.00", f"{fabricant} Maroc", str(interval),
+                "t" if active else "f", created, created, "1",
+            )) + "\n"  # fmt: skip
+
+    # -- interventions --------------------------------------------------------------------
+
+    def intervention_chunks(self, first_id: int, tech_ids: list[int]) -> Iterator[bytes]:
+        """COPY text of interventions, CHUNK_ROWS rows per bytes object."""
+        done = 0
+        while done < self.n_interventions:
+            k = min(CHUNK_ROWS, self.n_interventions - done)
+            yield self._chunk(first_id + done, k, tech_ids).encode()
+            done += k
+
+    def _templates(self) -> list[_Template]:
+        """The pool rows are drawn from: everything but ids, owner and dates. Drawing a
+        template costs one random number where building each field costs fifteen."""
+        rng = self.rng
+        rand = rng.random
+        n = TEMPLATES
+        statuts = _weighted(rng, STATUTS, n)
+        priorites = _weighted(rng, PRIORITES, n)
+        types = _weighted(rng, TYPES, n)
+        now, start = self.now, self.start
+        archive_edge = now - (ARCHIVE_AFTER_DAYS + 30) * DAY
+        windows = {
+            # when it was opened follows from where it is now: (earliest, span in seconds)
+            **{s: (now - 120 * DAY, 120 * DAY - 3600) for s in OPEN},
+            "cloturee": (now - (ARCHIVE_AFTER_DAYS - 1) * DAY, (ARCHIVE_AFTER_DAYS - 5) * DAY),
+            "archivee": (start, archive_edge - start),
+            "annulee": (start, now - 3600 - start),
+        }
+        pool = []
+        for k in range(n):
+            statut, priorite = statuts[k], priorites[k]
+            action = ACTIONS[int(rand() * len(ACTIONS))]
+            machine = MACHINES[int(rand() * len(MACHINES))][0].lower()
+            started = statut in STARTED
+            closed = statut in CLOSED
+            half_hours = 1 + int(rand() * 32)
+            head = "\t".join((
+                types[k], statut, priorite,
+                "t" if priorite == "urgente" or rand() < 0.02 else "f",
+                f"{action} {machine}",
+                f"{action} signalée par le client" if rand() < 0.7 else NULL,
+                DIAGNOSTICS[int(rand() * len(DIAGNOSTICS))] if started else NULL,
+                SOLUTIONS[int(rand() * len(SOLUTIONS))] if closed else NULL,
+            ))  # fmt: skip
+            money = "\t".join((
+                HOURS[1 + int(rand() * 16)], HOURS[half_hours] if closed else NULL,
+                f"{200 + int(rand() * 29_800)}.00",
+                f"{200 + int(rand() * 39_800)}.00" if closed else NULL,
+                SATISFACTION[int(rand() * 10)] if closed else NULL,
+            ))  # fmt: skip
+            x, y = rand(), rand()
+            pool.append(
+                _Template(
+                    head=head,
+                    money=money,
+                    window=windows[statut],
+                    assigned=statut != "ouverte" and (statut != "annulee" or rand() < 0.5),
+                    # started within three days of creation, then worked half_hours
+                    start_after=1800 + int(rand() * 3 * DAY) if started else -1,
+                    duration=half_hours * 1800 if closed else -1,
+                    limite_after=DAY + int(x * 29 * DAY) if x < 0.5 else -1,
+                    planifiee_after=int(y * 14 * DAY) if y < 0.3 else -1,
+                )
+            )
+        return pool
+
+    def _chunk(self, first_id: int, k: int, tech_ids: list[int]) -> str:
+        # The hot loop (a million rows): four random numbers a row, strings from pools,
+        # timestamps from the clock's caches.
+        if not self._pool:
+            self._pool = self._templates()
+        rand, now = self.rng.random, self.now
+        days, tod = self.clock.days, self.clock.tod
+        pool, n_pool = self._pool, len(self._pool)
+        owner, first_eq, n_eq = self.owner, self.first_equipement, len(self.owner)
+        techs = [str(t) for t in tech_ids]
+        n_tech = len(techs)
+        lines = []
+        append = lines.append
+        for j in range(k):
+            t = pool[int(rand() * n_pool)]
+            e = int(rand() * n_eq)
+            earliest, span = t.window
+            created = earliest + int(rand() * span)
+            tech = techs[int(rand() * n_tech)] if t.assigned else NULL
+            created_text = days[created // DAY] + tod[created % DAY]
+            updated = created_text
+            debut = fin = limite = planifiee = NULL
+            if t.start_after >= 0:
+                # never started in the future
+                started = created + min(t.start_after, max(0, now - created - 60))
+                updated = debut = days[started // DAY] + tod[started % DAY]
+                if t.duration >= 0:
+                    ended = started + t.duration
+                    updated = fin = days[ended // DAY] + tod[ended % DAY]
+            if t.limite_after >= 0:
+                x = created + t.limite_after
+                limite = days[x // DAY] + tod[x % DAY]
+            if t.planifiee_after >= 0:
+                x = created + t.planifiee_after
+                planifiee = days[x // DAY] + tod[x % DAY]
+            append(
+                f"{first_id + j}\t{first_eq + e}\t{tech}\t{owner[e]}\t{t.head}\t{created_text}\t"
+                f"{planifiee}\t{debut}\t{fin}\t{limite}\t{t.money}\t{created_text}\t{updated}\t1\n"
+            )
+        return "".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    head: str  # type_intervention .. solution, as COPY text
+    money: str  # duree_estimee .. satisfaction_client, as COPY text
+    window: tuple[int, int]  # date_creation: earliest, span (seconds)
+    assigned: bool
+    start_after: int  # seconds from creation to date_debut, -1: not started
+    duration: int  # seconds from date_debut to date_fin, -1: not closed
+    limite_after: int  # -1: no date_limite
+    planifiee_after: int  # -1: no date_planifiee
+
+
+# -- loading ------------------------------------------------------------------------------
+
+
+def _secondary_indexes(conn: psycopg.Connection, table: str) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of the table's indexes that back no constraint."""
+    rows = conn.execute(
+        """
+        SELECT i.relname, pg_get_indexdef(i.oid)
+        FROM pg_index x
+        JOIN pg_class i ON i.oid = x.indexrelid
+        WHERE x.indrelid = %s::regclass
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)
+        ORDER BY i.relname
+        """,
+        (f"{S}.{table}",),
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def _foreign_keys(conn: psycopg.Connection, table: str) -> list[tuple[str, str]]:
+    """(name, definition) of the table's foreign keys."""
+    rows = conn.execute(
+        """
+        SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+        WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname
+        """,
+        (f"{S}.{table}",),
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def _max_id(conn: psycopg.Connection, table: str) -> int:
+    return int(conn.execute(f"SELECT coalesce(max(id), 0) FROM {S}.{table}").fetchone()[0])  # type: ignore[index]
+
+
+def load(url: str, gen: Generator, *, baseline: bool = True, log: bool = True) -> Report:
+    """Generate and load everything in one transaction; then ANALYZE; then the baseline."""
+    say = (lambda msg: print(msg, flush=True)) if log else (lambda msg: None)
+    report = Report()
+    kept: list[bytes] = []
+    with psycopg.connect(libpq_url(url)) as conn:
+        began = time.perf_counter()
+        # replicas: ids after the highest present, so a rerun adds and never collides
+        first_client = _max_id(conn, "clients_replica") + 1
+        first_tech = _max_id(conn, "techniciens_replica") + 1
+        with conn.cursor() as cur:
+            with cur.copy(
+                f"COPY {S}.clients_replica (id, user_id, username, nom_entreprise, is_active, "
+                "updated_at) FROM STDIN"
+            ) as copy:
+                for row in gen.clients(first_client):
+                    copy.write_row((*row, dt.datetime.now(dt.UTC)))
+            with cur.copy(
+                f"COPY {S}.techniciens_replica (id, user_id, username, full_name, email, "
+                "disponibilite, specialite, equipe, zone_geographique, is_active, updated_at) "
+                "FROM STDIN"
+            ) as copy:
+                for row in gen.techniciens(first_tech):
+                    copy.write_row((*row, dt.datetime.now(dt.UTC)))
+        client_ids = list(range(first_client, first_client + gen.n_clients))
+        tech_ids = list(range(first_tech, first_tech + gen.n_techniciens))
+        report.clients, report.techniciens = gen.n_clients, gen.n_techniciens
+
+        first_eq = _max_id(conn, "equipements") + 1
+        with (
+            conn.cursor() as cur,
+            cur.copy(f"COPY {S}.equipements ({', '.join(EQUIPEMENT_COLUMNS)}) FROM STDIN") as copy,
+        ):
+            for line in gen.equipements(first_eq, client_ids):
+                copy.write(line)
+        report.equipements = gen.n_equipements
+
+        first_iv = _max_id(conn, "interventions") + 1
+        empty = first_iv == 1
+        # sorts of the index builds and the foreign key check in memory
+        conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        conn.execute("SET LOCAL work_mem = '64MB'")
+        conn.execute(f"ALTER TABLE {S}.interventions DISABLE TRIGGER USER")
+        foreign_keys = _foreign_keys(conn, "interventions")
+        for name, _ in foreign_keys:
+            conn.execute(f"ALTER TABLE {S}.interventions DROP CONSTRAINT {name}")
+        dropped = _secondary_indexes(conn, "interventions") if empty else []
+        for name, _ in dropped:
+            conn.execute(f"DROP INDEX {S}.{name}")
+        t_copy = time.perf_counter()
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                f"COPY {S}.interventions ({', '.join(INTERVENTION_COLUMNS)}) FROM STDIN"
+            ) as copy,
+        ):
+            for chunk in gen.intervention_chunks(first_iv, tech_ids):
+                copy.write(chunk)
+                if baseline:
+                    kept.append(chunk)
+        report.seconds_copy = time.perf_counter() - t_copy
+        say(f"interventions: generated and copied {gen.n_interventions:,} rows in "
+            f"{report.seconds_copy:.1f} s")  # fmt: skip
+        t_index = time.perf_counter()
+        for _, definition in dropped:
+            conn.execute(definition)
+        # the rules the load skipped, checked once over the whole set: the foreign keys
+        # (re-added, so validated) and the owner rule of validate_intervention_client
+        for name, definition in foreign_keys:
+            conn.execute(f"ALTER TABLE {S}.interventions ADD CONSTRAINT {name} {definition}")
+        wrong = conn.execute(
+            f"""
+            SELECT count(*) FROM {S}.interventions i JOIN {S}.equipements e
+                ON e.id = i.equipement_id
+            WHERE i.id >= %s AND i.client_id IS DISTINCT FROM e.client_id
+            """,
+            (first_iv,),
+        ).fetchone()
+        if wrong and wrong[0]:
+            raise RuntimeError(f"{wrong[0]} generated interventions have a wrong client_id")
+        conn.execute(f"ALTER TABLE {S}.interventions ENABLE TRIGGER USER")
+        report.seconds_index = time.perf_counter() - t_index
+        if dropped or foreign_keys:
+            say(f"interventions: {len(dropped)} indexes rebuilt, {len(foreign_keys)} foreign "
+                f"key and the owner rule checked in {report.seconds_index:.1f} s")  # fmt: skip
+        for table in ("equipements", "interventions"):
+            # explicit ids were given: the identity must continue after them
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{S}.{table}', 'id'), "
+                f"(SELECT max(id) FROM {S}.{table}))"
+            )
+        conn.commit()
+        report.seconds_load = time.perf_counter() - began
+        report.interventions = gen.n_interventions
+        report.indexes_rebuilt = [name for name, _ in dropped]
+
+        t_analyze = time.perf_counter()
+        conn.autocommit = True
+        for table in ("clients_replica", "techniciens_replica", "equipements", "interventions"):
+            conn.execute(f"ANALYZE {S}.{table}")
+        report.seconds_analyze = time.perf_counter() - t_analyze
+        report.rows_per_second = gen.n_interventions / (report.seconds_copy + report.seconds_index)
+        report.copy_phase_rows_per_second = gen.n_interventions / report.seconds_copy
+        if baseline and kept:
+            report.copy_baseline_rows_per_second = _copy_baseline(conn, kept, gen.n_interventions)
+            report.ratio = report.rows_per_second / report.copy_baseline_rows_per_second
+            report.copy_phase_ratio = (
+                report.copy_phase_rows_per_second / report.copy_baseline_rows_per_second
+            )
+    return report
+
+
+def _copy_baseline(conn: psycopg.Connection, chunks: list[bytes], rows: int) -> float:
+    """rows/s of a bare COPY of the same bytes into an unlogged table: no index, no trigger,
+    no constraint but NOT NULL (LIKE copies nothing else)."""
+    table = f"{S}.datagen_copy_baseline"
+    conn.execute(f"DROP TABLE IF EXISTS {table}")
+    conn.execute(f"CREATE UNLOGGED TABLE {table} (LIKE {S}.interventions)")
+    try:
+        began = time.perf_counter()
+        with (
+            conn.transaction(),
+            conn.cursor() as cur,
+            cur.copy(f"COPY {table} ({', '.join(INTERVENTION_COLUMNS)}) FROM STDIN") as copy,
+        ):
+            for chunk in chunks:
+                copy.write(chunk)
+        return rows / (time.perf_counter() - began)
+    finally:
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def count(url: str) -> int:
+    with psycopg.connect(libpq_url(url)) as conn:
+        return int(conn.execute(f"SELECT count(*) FROM {S}.interventions").fetchone()[0])  # type: ignore[index]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m interventions.datagen", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--interventions", type=int, default=1_000_000)
+    parser.add_argument("--equipements", type=int, help="default: interventions / 50")
+    parser.add_argument("--clients", type=int, default=500)
+    parser.add_argument("--techniciens", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--years", type=int, default=6, help="how far back dates go")
+    parser.add_argument("--database-url", help="default: INTERVENTIONS_DATABASE_URL, DATABASE_URL")
+    parser.add_argument("--migrate", action="store_true", help="migrate the schema first")
+    parser.add_argument(
+        "--if-fewer",
+        action="store_true",
+        help="load nothing when the table already holds at least --interventions rows",
+    )
+    parser.add_argument("--no-baseline", dest="baseline", action="store_false")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    url = args.database_url or Settings().database_url
+    if args.migrate:
+        from shared.migrations import upgrade
+
+        upgrade(S, url)
+    if args.if_fewer and (present := count(url)) >= args.interventions:
+        report = Report(interventions=present, skipped=True)
+        print(json.dumps(asdict(report)) if args.json else
+              f"{present:,} interventions already loaded: nothing to do")  # fmt: skip
+        return 0
+    gen = Generator(
+        interventions=args.interventions,
+        equipements=args.equipements or max(10, args.interventions // 50),
+        clients=args.clients,
+        techniciens=args.techniciens,
+        seed=args.seed,
+        years=args.years,
+    )
+    report = load(url, gen, baseline=args.baseline, log=not args.json)
+    if args.json:
+        print(json.dumps(asdict(report)))
+        return 0
+    print(
+        f"loaded {report.clients:,} clients, {report.techniciens:,} technicians, "
+        f"{report.equipements:,} equipment, {report.interventions:,} interventions in "
+        f"{report.seconds_load:.1f} s (+ ANALYZE {report.seconds_analyze:.1f} s)\n"
+        f"interventions: {report.rows_per_second:,.0f} rows/s generated, copied, indexed "
+        f"and checked; {report.copy_phase_rows_per_second:,.0f} rows/s generated and copied"
+    )
+    if report.copy_baseline_rows_per_second is not None and report.ratio is not None:
+        print(
+            f"bare COPY of the same rows into an unlogged table: "
+            f"{report.copy_baseline_rows_per_second:,.0f} rows/s\n"
+            f"generator / COPY = {report.ratio:.2f} (goal >= 0.5); generate+COPY phase / "
+            f"COPY = {report.copy_phase_ratio:.2f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
