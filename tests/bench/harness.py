@@ -90,6 +90,11 @@ class Ratio:
     goal: float | None = None
     # True when a higher value is better (throughput ratios), False for "at most" goals
     higher_is_better: bool = True
+    # The same ratio predicted from the CPU time the servers spent per request (what it
+    # would be if the measured processes shared the CPUs and nothing else ran): steadier
+    # than requests/s on a machine that other work keeps busy. PostgreSQL and the load
+    # generator are not counted.
+    cpu_estimate: float | None = None
 
     @property
     def met(self) -> bool | None:
@@ -121,15 +126,27 @@ def parse_wrk(output: str) -> dict[str, Any]:
     )
     if not (rps and p50 and p99):
         raise RuntimeError(f"could not read wrk output:\n{output}")
-    errors = int(non2xx.group(1)) if non2xx else 0
-    if socket_errors:
-        errors += sum(int(g) for g in socket_errors.groups())
+    non_2xx = int(non2xx.group(1)) if non2xx else 0
+    socket = (
+        dict(
+            zip(
+                ("connect", "read", "write", "timeout"),
+                map(int, socket_errors.groups()),
+                strict=True,
+            )
+        )
+        if socket_errors
+        else {}
+    )
     return {
         "requests": int(count.group(1)) if count else 0,
         "rps": float(rps.group(1)),
         "p50_ms": _ms(p50.group(1)),
         "p99_ms": _ms(p99.group(1)),
-        "errors": errors,
+        # wrk counts a request as timed out after 2 s
+        "errors": non_2xx + sum(socket.values()),
+        "non_2xx": non_2xx,
+        "socket_errors": socket,
     }
 
 
@@ -368,7 +385,12 @@ class Bench:
                 runs=runs[name],
             )
             if result.errors:
-                self.notes.append(f"{name}: {result.errors} errors or non-2xx answers under load")
+                detail = "; ".join(
+                    f"non-2xx {r.get('non_2xx', '?')}, socket {r.get('socket_errors', {})}"
+                    for r in runs[name]
+                    if r["errors"]
+                )
+                self.notes.append(f"{name}: {result.errors} errors under load ({detail})")
             self.results[name] = results[name] = result
         return results
 
@@ -380,8 +402,14 @@ class Bench:
         goal: float | None = None,
         higher_is_better: bool = True,
     ) -> Ratio:
-        value = self.results[numerator].rps / self.results[denominator].rps
-        ratio = Ratio(name, numerator, denominator, round(value, 3), goal, higher_is_better)
+        num, den = self.results[numerator], self.results[denominator]
+        value = num.rps / den.rps
+        num_cpu = sum(num.cpu_ms_per_request.values())
+        den_cpu = sum(den.cpu_ms_per_request.values())
+        estimate = round(den_cpu / num_cpu, 3) if num_cpu and den_cpu else None
+        ratio = Ratio(
+            name, numerator, denominator, round(value, 3), goal, higher_is_better, estimate
+        )
         self.ratios.append(ratio)
         return ratio
 
@@ -405,7 +433,12 @@ class Bench:
                 if q.goal is not None:
                     sign = ">=" if q.higher_is_better else "<="
                     goal = f"   goal {sign} {q.goal:g}: {'met' if q.met else 'NOT met'}"
-                lines.append(f"{q.name:<28}{q.value:>10.3f}{goal}")
+                estimate = (
+                    f"   (from CPU per request: {q.cpu_estimate:.3f})"
+                    if q.cpu_estimate is not None
+                    else ""
+                )
+                lines.append(f"{q.name:<28}{q.value:>10.3f}{goal}{estimate}")
         for note in self.notes:
             lines.append(f"note: {note}")
         return "\n".join(lines)

@@ -211,6 +211,16 @@ async def test_post_body_and_status_pass_through(
     # a request without body reaches the service without one
     deleted = await client.delete("/api/v1/pieces/3", headers=auth(tokens, 4))
     assert deleted.json()["body_bytes"] == 0
+    empty = await client.post("/api/v1/factures/3/emission", headers=auth(tokens, 4))
+    assert empty.json()["method"] == "POST"
+    assert empty.json()["body_bytes"] == 0
+    assert "transfer-encoding" not in dict(empty.json()["headers"])
+    # other methods and statuses pass through as they are
+    patched = await client.patch(
+        "/api/v1/contrats/2", headers={**auth(tokens, 4), "If-Match": "3"}, content=b"{}"
+    )
+    assert patched.json()["method"] == "PATCH"
+    assert dict(patched.json()["headers"])["if-match"] == "3"
 
 
 async def test_readiness_when_every_service_is_up(upstream: None) -> None:
@@ -223,6 +233,20 @@ async def test_readiness_when_every_service_is_up(upstream: None) -> None:
             assert ready.json()["status"] == "ready"
     finally:
         await app.proxy.close()
+
+
+@pytest.mark.parametrize("code", [201, 404, 409, 412, 422, 500])
+async def test_upstream_status_and_headers_pass_through(
+    client: httpx.AsyncClient, tokens: TokenFactory, code: int
+) -> None:
+    response = await client.post(
+        f"/api/v1/pieces/status?code={code}", headers=auth(tokens, 10), json={}
+    )
+    assert response.status_code == code
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json() == {"status": code, "title": "from upstream"}
+    assert response.headers["location"] == "/api/v1/somewhere"
+    assert response.headers["set-cookie"] == "a=b"
 
 
 async def _zeros(total: int, chunk: int = MB) -> AsyncIterator[bytes]:

@@ -6,6 +6,7 @@ answers from the name of the port it was reached on:
 - `/openapi.json`: a small document per service (with a path owned by another service and
   a component defined differently by two services, to exercise the merge);
 - `/readyz`: ready;
+- any path ending in `/status?code=C`: a problem+json answer with that status;
 - any path ending in `/slow?seconds=S`: answers after S seconds;
 - any path ending in `/download?size=N`: N bytes streamed in 64 KiB chunks;
 - anything else: an echo of what arrived (service, method, raw path, headers, body size),
@@ -80,6 +81,14 @@ def make_app(ports: dict[int, str], jwks: dict[str, Any]) -> web.Application:
             return web.json_response(openapi_document(service))
         if path == "/readyz":
             return web.json_response({"status": "ready"})
+        if path.endswith("/status"):
+            code = int(request.query.get("code", "200"))
+            return web.json_response(
+                {"status": code, "title": "from upstream"},
+                status=code,
+                content_type="application/problem+json",
+                headers={"Location": "/api/v1/somewhere", "Set-Cookie": "a=b"},
+            )
         if path.endswith("/slow"):
             await asyncio.sleep(float(request.query.get("seconds", "2")))
             return web.json_response({"service": service, "slow": True})

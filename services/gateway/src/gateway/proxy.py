@@ -77,7 +77,6 @@ PUBLIC = frozenset(
 # Answers at most this long (by Content-Length) are read in one piece and sent in one
 # ASGI message; longer or unsized ones are streamed.
 SMALL_BODY = 64 * 1024
-_NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 _X_REQUEST_ID = istr("X-Request-ID")
 _X_FORWARDED_FOR = istr("X-Forwarded-For")
 
@@ -299,7 +298,8 @@ class Proxy:
                     body_state["done"] = True
                     return
 
-        data = body() if has_body or method not in _NO_BODY_METHODS else None
+        # HTTP/1.1: a request with neither Content-Length nor Transfer-Encoding has no body
+        data = body() if has_body else None
         path = scope["path"]
         try:
             response = await self.get_session().request(
