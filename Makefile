@@ -36,7 +36,9 @@ test-fast: install
 lint: install
 	$(VENV)/bin/ruff check shared services tests deploy
 	$(VENV)/bin/ruff format --check shared services tests deploy
-	$(VENV)/bin/mypy shared/src $(wildcard services/*/src)
+	@# from another folder: ./shared (the project folder) would shadow the `shared` package
+	cd $(TOOLS) && ../$(VENV)/bin/mypy --config-file ../pyproject.toml -p shared \
+		$(foreach s,$(notdir $(wildcard services/*)),-p $(s))
 
 format: install
 	$(VENV)/bin/ruff format shared services tests deploy

@@ -1,7 +1,7 @@
 """The notifications service answers its operations endpoints."""
 
-from shared.testing.plugin import asgi_client
 from notifications.main import create_app
+from shared.testing.plugin import asgi_client
 
 
 async def test_healthz_and_readyz(migrate) -> None:

@@ -1,7 +1,7 @@
 """The reporting service answers its operations endpoints."""
 
-from shared.testing.plugin import asgi_client
 from reporting.main import create_app
+from shared.testing.plugin import asgi_client
 
 
 async def test_healthz_and_readyz(migrate) -> None:

@@ -1,8 +1,8 @@
 """The billing service's FastAPI app."""
 
 from fastapi import FastAPI
-
 from shared.app import create_service_app
+
 from billing.config import Settings
 
 SERVICE = "billing"

@@ -3,6 +3,7 @@
 from typing import Any
 
 from shared.worker import make_service_worker
+
 from billing.config import Settings
 from billing.events import EVENT_QUEUE, HANDLERS
 

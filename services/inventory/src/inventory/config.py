@@ -1,7 +1,6 @@
 """Settings of the inventory service (prefix `INVENTORY_`, then the shared unprefixed variables)."""
 
 from pydantic_settings import SettingsConfigDict
-
 from shared.settings import ServiceSettings
 
 

@@ -1,8 +1,8 @@
 """The inventory service's FastAPI app."""
 
 from fastapi import FastAPI
-
 from shared.app import create_service_app
+
 from inventory.config import Settings
 
 SERVICE = "inventory"

@@ -3,6 +3,7 @@
 from typing import Any
 
 from shared.worker import make_service_worker
+
 from inventory.config import Settings
 from inventory.events import EVENT_QUEUE, HANDLERS
 

@@ -1,7 +1,6 @@
-"""Settings of the notifications service (prefix `NOTIFICATIONS_`, then the shared unprefixed variables)."""
+"""Settings of the notifications service (prefix `NOTIFICATIONS_`, then shared variables)."""
 
 from pydantic_settings import SettingsConfigDict
-
 from shared.settings import ServiceSettings
 
 

@@ -1,8 +1,8 @@
 """The notifications service's FastAPI app."""
 
 from fastapi import FastAPI
-
 from shared.app import create_service_app
+
 from notifications.config import Settings
 
 SERVICE = "notifications"

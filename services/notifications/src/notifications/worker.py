@@ -3,6 +3,7 @@
 from typing import Any
 
 from shared.worker import make_service_worker
+
 from notifications.config import Settings
 from notifications.events import EVENT_QUEUE, HANDLERS
 

@@ -1,7 +1,6 @@
 """Settings of the reporting service (prefix `REPORTING_`, then the shared unprefixed variables)."""
 
 from pydantic_settings import SettingsConfigDict
-
 from shared.settings import ServiceSettings
 
 

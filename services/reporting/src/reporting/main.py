@@ -1,8 +1,8 @@
 """The reporting service's FastAPI app."""
 
 from fastapi import FastAPI
-
 from shared.app import create_service_app
+
 from reporting.config import Settings
 
 SERVICE = "reporting"

@@ -3,6 +3,7 @@
 from typing import Any
 
 from shared.worker import make_service_worker
+
 from reporting.config import Settings
 from reporting.events import EVENT_QUEUE, HANDLERS
 
