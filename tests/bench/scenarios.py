@@ -10,6 +10,7 @@ from collections.abc import Callable
 import httpx
 
 from tests.bench.harness import Bench
+from tests.bench.interventions import interventions
 
 HELLO_PORT = 18020
 AUTH_PORT = 18021
@@ -105,4 +106,5 @@ def proxy(bench: Bench) -> None:
 SCENARIOS: dict[str, Callable[[Bench], None]] = {
     "gateway": gateway,
     "proxy": proxy,
+    "interventions": interventions,
 }

@@ -22,7 +22,7 @@ class Settings(ServiceSettings):
 
     connect_timeout: float = 2.0
     # Between two reads of an upstream answer (not the whole answer: downloads and the
-    # notification stream may last longer than this as long as bytes keep coming).
+    # notification stream may last longer than this as long as bytes keep coming); 0 = none.
     read_timeout: float = 30.0
     # Idle upstream connections are dropped before uvicorn's own 5 s keep-alive closes them,
     # so a request is not sent on a connection the service is closing.
@@ -56,6 +56,8 @@ class Settings(ServiceSettings):
         aiohttp can leave a read timer armed on a pooled connection after a streamed
         answer, and an idle connection older than the read timeout would then fail its
         next request with a timeout."""
+        if self.read_timeout <= 0:  # no read timeout, no armed timer
+            return self.keepalive_timeout
         return min(self.keepalive_timeout, self.read_timeout / 2)
 
     @property
