@@ -323,9 +323,6 @@ class Supervisor:
             elif child.restart_at is not None and now >= child.restart_at and not self.stopping:
                 self.spawn(child.process, child.environ)
 
-    def stop_child(self, child: Child, timeout: float = 15.0) -> None:
-        self.stop_all([child], timeout)
-
     def stop_all(self, children: list[Child] | None = None, timeout: float = 15.0) -> None:
         """SIGTERM to each child's process group, wait, SIGKILL what is left."""
         candidates = children if children is not None else list(self.children.values())
