@@ -175,6 +175,47 @@ def client_payload(user: dict[str, str], nom_entreprise: str = "Ciments du Souss
     }
 
 
+def retry_until(call: object, ok: int, seconds: float = 30) -> httpx.Response:
+    """Repeat a request until it answers `ok` (an event still travelling) or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = call()  # type: ignore[operator]
+        if answer.status_code == ok or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.3)
+
+
+def assign_through_the_event_pipeline(
+    client: httpx.Client, admin: dict[str, str], client_id: int, technicien_id: int
+) -> None:
+    """The client and the technician created in auth reach the interventions service's
+    replicas through outbox -> relay -> broker -> worker: equipment can then be created for
+    the client, and an intervention on it assigned to the technician."""
+    staff = bearer(admin)
+    equipement = retry_until(
+        lambda: client.post(
+            "/api/v1/equipements",
+            headers=staff,
+            json={"client_id": client_id, "nom": "Compresseur", "numero_serie": uuid.uuid4().hex},
+        ),
+        201,
+    )
+    assert equipement.status_code == 201, equipement.text
+    intervention = client.post(
+        "/api/v1/interventions",
+        headers=staff,
+        json={"equipement_id": equipement.json()["id"], "titre": "Fuite d'air"},
+    )
+    assert intervention.status_code == 201, intervention.text
+    assert intervention.json()["client_id"] == client_id
+    path = f"/api/v1/interventions/{intervention.json()['id']}/affectation"
+    assigned = retry_until(
+        lambda: client.post(path, headers=staff, json={"technicien_id": technicien_id}), 200
+    )
+    assert assigned.status_code == 200, assigned.text
+    assert assigned.json()["statut"] == "affectee"
+
+
 @requires_full_system
 def test_make_run_through_the_gateway(
     scratch_dir: Path, fresh_database: str, redis_url: str, capsys: pytest.CaptureFixture[str]
@@ -244,6 +285,8 @@ def test_make_run_through_the_gateway(
             assert wrong.status_code == 401, wrong.text
 
         wait_background_started(run)
+        with httpx.Client(base_url=base, timeout=10) as client:
+            assign_through_the_event_pipeline(client, admin, client_id, technicien_id)
         # a process that dies is logged and restarted
         victim = run.reported_pids()["notifications"]
         os.kill(victim, signal.SIGKILL)
