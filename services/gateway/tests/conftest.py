@@ -3,11 +3,16 @@ port each, and the gateway under uvicorn in front of them."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import random
+import socket
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,16 +22,30 @@ import pytest
 from shared.testing.tokens import TokenFactory
 
 HERE = Path(__file__).parent
-UPSTREAM_PORTS = {
-    "auth": 18001,
-    "interventions": 18002,
-    "inventory": 18003,
-    "billing": 18004,
-    "reporting": 18005,
-    "notifications": 18006,
-}
-GATEWAY_PORT = 18010
-DEAD_PORT = 18099  # nothing listens here: the "notifications" service is down
+SERVICES = ("auth", "interventions", "inventory", "billing", "reporting", "notifications")
+# Ports are drawn from the gateway tests' range (18000-18019) among those free, so two
+# test runs on one machine do not answer each other's requests.
+PORT_RANGE = range(18000, 18020)
+
+
+def free_ports(count: int) -> list[int]:
+    candidates = list(PORT_RANGE)
+    random.shuffle(candidates)
+    found: list[int] = []
+    for port in candidates:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        found.append(port)
+        if len(found) == count:
+            return found
+    raise RuntimeError(f"fewer than {count} free ports in {PORT_RANGE}")
+
+
+# filled by the fixtures, again with other ports when a start loses a race for one
+UPSTREAM_PORTS: dict[str, int] = {}
 READ_TIMEOUT = 1.0
 CORS_ORIGIN = "https://app.example"
 RATE = 20
@@ -46,14 +65,21 @@ class Running:
         return self.process.pid
 
 
-def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+def wait_http(
+    url: str, process: subprocess.Popen[bytes], timeout: float = 30.0, expect: str = ""
+) -> None:
+    """Until `url` answers (with `expect` in its body); our process must still be alive
+    afterwards, or what answered was someone else's server on that port."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
         try:
-            if httpx.get(url, timeout=1.0).status_code < 500:
-                return
+            response = httpx.get(url, timeout=1.0)
+            if response.status_code < 500 and expect in response.text:
+                time.sleep(0.3)
+                if process.poll() is None:
+                    return
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
@@ -75,22 +101,45 @@ def upstream_url(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def upstream(tokens: TokenFactory, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def port_lock() -> Iterator[None]:
+    """One gateway test session at a time on this machine: two runs choosing ports at the
+    same moment could otherwise end up talking to each other's servers."""
+    with open(Path(tempfile.gettempdir()) / "mif-gateway-tests.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def upstream(
+    port_lock: None, tokens: TokenFactory, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
     log = (tmp_path_factory.mktemp("upstream") / "upstream.log").open("wb")
-    args = [sys.executable, str(HERE / "upstream.py")]
-    for name, port in UPSTREAM_PORTS.items():
-        args += ["--service", f"{name}={port}"]
-    env = {**os.environ, "UPSTREAM_JWKS": json.dumps(tokens.jwks)}
-    process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+    nonce = uuid.uuid4().hex
+    env = {**os.environ, "UPSTREAM_JWKS": json.dumps(tokens.jwks), "UPSTREAM_NONCE": nonce}
+    for attempt in range(5):
+        UPSTREAM_PORTS.update(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+        args = [sys.executable, str(HERE / "upstream.py")]
+        for name, port in UPSTREAM_PORTS.items():
+            args += ["--service", f"{name}={port}"]
+        process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_http(f"{upstream_url('auth')}/readyz", process, expect=nonce)
+            break
+        except RuntimeError:
+            stop(process)
+            if attempt == 4:
+                raise
     try:
-        wait_http(f"{upstream_url('auth')}/readyz", process)
-        yield
+        yield {name: upstream_url(name) for name in SERVICES}
     finally:
         stop(process)
         log.close()
 
 
-def gateway_env(**overrides: str) -> dict[str, str]:
+def gateway_env(dead_port: int, **overrides: str) -> dict[str, str]:
     env = {
         **os.environ,
         "ENVIRONMENT": "test",
@@ -102,24 +151,36 @@ def gateway_env(**overrides: str) -> dict[str, str]:
     }
     for name in UPSTREAM_PORTS:
         env[f"GATEWAY_{name.upper()}_URL"] = upstream_url(name)
-    env["GATEWAY_NOTIFICATIONS_URL"] = f"http://127.0.0.1:{DEAD_PORT}"
+    env["GATEWAY_NOTIFICATIONS_URL"] = f"http://127.0.0.1:{dead_port}"
     env.update(overrides)
     return env
 
 
 @pytest.fixture(scope="session")
-def gateway(upstream: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+def gateway(
+    upstream: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Running]:
     log_path = tmp_path_factory.mktemp("gateway") / "gateway.log"
     log = log_path.open("wb")
-    args = [
-        sys.executable, "-m", "uvicorn", "--factory", "gateway.main:create_app",
-        "--host", "127.0.0.1", "--port", str(GATEWAY_PORT),
-        "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--no-proxy-headers",
-    ]  # fmt: skip
-    process = subprocess.Popen(args, env=gateway_env(), stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{GATEWAY_PORT}"
+    for attempt in range(5):
+        # the second port stays unused: the "notifications" service is down
+        port, dead_port = free_ports(2)
+        args = [
+            sys.executable, "-m", "uvicorn", "--factory", "gateway.main:create_app",
+            "--host", "127.0.0.1", "--port", str(port),
+            "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--no-proxy-headers",
+        ]  # fmt: skip
+        env = gateway_env(dead_port)
+        process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_http(f"{url}/healthz", process)
+            break
+        except RuntimeError:
+            stop(process)
+            if attempt == 4:
+                raise
     try:
-        wait_http(f"{url}/healthz", process)
         yield Running(url, process)
     finally:
         stop(process)

@@ -16,15 +16,6 @@ from shared.testing.plugin import asgi_client
 from shared.testing.tokens import TokenFactory
 
 MB = 1024 * 1024
-# the same ports as conftest.UPSTREAM_PORTS, all of them up
-UPSTREAMS = {
-    name: f"http://127.0.0.1:{port}"
-    for name, port in zip(
-        ("auth", "interventions", "inventory", "billing", "reporting", "notifications"),
-        range(18001, 18007),
-        strict=True,
-    )
-}
 
 
 def rss_kb(pid: int, field: str) -> int:
@@ -153,7 +144,9 @@ async def test_basic_scheme_is_refused(client: httpx.AsyncClient) -> None:
     assert_problem(await client.get("/api/v1/users", headers={"Authorization": "Basic dTpw"}), 401)
 
 
-async def test_headers_are_propagated(client: httpx.AsyncClient, tokens: TokenFactory) -> None:
+async def test_headers_are_propagated(
+    upstream: dict[str, str], client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
     headers = {
         **auth(tokens, 3),
         "X-Request-ID": "req-abc-123",
@@ -176,7 +169,7 @@ async def test_headers_are_propagated(client: httpx.AsyncClient, tokens: TokenFa
     assert seen["user-agent"] == "mif-mobile/2.1"
     assert seen["accept-language"] == "fr-MA"
     assert seen["authorization"] == headers["Authorization"]
-    assert seen["host"] == "127.0.0.1:18001"
+    assert seen["host"] == upstream["auth"].removeprefix("http://")
     for hop in ("proxy-authorization", "te", "x-private-hop", "keep-alive"):
         assert hop not in seen
 
@@ -223,8 +216,8 @@ async def test_post_body_and_status_pass_through(
     assert dict(patched.json()["headers"])["if-match"] == "3"
 
 
-async def test_readiness_when_every_service_is_up(upstream: None) -> None:
-    settings = Settings(**{f"{name}_url": upstream_url for name, upstream_url in UPSTREAMS.items()})
+async def test_readiness_when_every_service_is_up(upstream: dict[str, str]) -> None:
+    settings = Settings(**{f"{name}_url": url for name, url in upstream.items()})
     app = create_app(settings)
     try:
         async with asgi_client(app) as local:  # type: ignore[arg-type]

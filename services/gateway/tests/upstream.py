@@ -5,7 +5,8 @@ answers from the name of the port it was reached on:
 - `/api/v1/auth/jwks.json`: the JWKS given in the UPSTREAM_JWKS environment variable;
 - `/openapi.json`: a small document per service (with a path owned by another service and
   a component defined differently by two services, to exercise the merge);
-- `/readyz`: ready;
+- `/readyz`: ready, with the UPSTREAM_NONCE of this process (so the tests know the server
+  on the port is theirs);
 - any path ending in `/status?code=C`: a problem+json answer with that status;
 - any path ending in `/slow?seconds=S`: answers after S seconds;
 - any path ending in `/download?size=N`: N bytes streamed in 64 KiB chunks;
@@ -70,7 +71,7 @@ def openapi_document(service: str) -> dict[str, Any]:
     }
 
 
-def make_app(ports: dict[int, str], jwks: dict[str, Any]) -> web.Application:
+def make_app(ports: dict[int, str], jwks: dict[str, Any], nonce: str = "") -> web.Application:
     async def handle(request: web.Request) -> web.StreamResponse:
         sockname = request.transport.get_extra_info("sockname") if request.transport else None
         service = ports.get(sockname[1] if sockname else 0, "unknown")
@@ -80,7 +81,7 @@ def make_app(ports: dict[int, str], jwks: dict[str, Any]) -> web.Application:
         if path == "/openapi.json":
             return web.json_response(openapi_document(service))
         if path == "/readyz":
-            return web.json_response({"status": "ready"})
+            return web.json_response({"status": "ready", "nonce": nonce})
         if path.endswith("/status"):
             code = int(request.query.get("code", "200"))
             return web.json_response(
@@ -128,7 +129,8 @@ def make_app(ports: dict[int, str], jwks: dict[str, Any]) -> web.Application:
 
 
 async def serve(ports: dict[int, str]) -> None:
-    app = make_app(ports, json.loads(os.environ.get("UPSTREAM_JWKS", '{"keys": []}')))
+    jwks = json.loads(os.environ.get("UPSTREAM_JWKS", '{"keys": []}'))
+    app = make_app(ports, jwks, os.environ.get("UPSTREAM_NONCE", ""))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     for port in ports:
