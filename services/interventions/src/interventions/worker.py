@@ -1,6 +1,4 @@
-"""The interventions service's Celery app: its task queue, its event queue, its periodic tasks."""
-
-from typing import Any
+"""The interventions service's Celery app: its task queue, its event queue (its periodic tasks are in schedule.py)."""
 
 from shared.worker import make_service_worker
 
@@ -16,22 +14,3 @@ app = make_service_worker(
     HANDLERS,
     include=["interventions.interventions.tasks", "interventions.planning.tasks"],
 )
-
-# Periodic tasks of this service, collected by the beat process (entry point mif.beat).
-BEAT_SCHEDULE: dict[str, Any] = {
-    "interventions.planning.send_reminders": {
-        "task": "interventions.planning.send_reminders",
-        "schedule": 60.0,
-        "options": {"queue": "interventions", "expires": 55},
-    },
-    "interventions.preventive.generate": {
-        "task": "interventions.preventive.generate",
-        "schedule": 3600.0,
-        "options": {"queue": "interventions", "expires": 3300},
-    },
-    "interventions.archival.run": {
-        "task": "interventions.archival.run",
-        "schedule": 86400.0,
-        "options": {"queue": "interventions", "expires": 82800},
-    },
-}

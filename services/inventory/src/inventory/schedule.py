@@ -1,0 +1,5 @@
+"""Periodic tasks of the inventory service, collected by beat (entry point mif.beat)."""
+
+from typing import Any
+
+BEAT_SCHEDULE: dict[str, Any] = {}
