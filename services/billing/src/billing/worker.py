@@ -1,4 +1,4 @@
-"""The billing service's Celery app: its task queue, its event queue (its periodic tasks are in schedule.py)."""
+"""Celery app of this service: its task queue and event queue (periodic tasks: schedule.py)."""
 
 from shared.worker import make_service_worker
 
