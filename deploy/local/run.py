@@ -102,6 +102,9 @@ def processes(config: Config, environ: dict[str, str] | None = None) -> list[Pro
             "--host", config.host, "--port", str(config.port(api)),
             "--loop", "uvloop", "--http", "httptools", "--no-access-log",
         )  # fmt: skip
+        if api == "gateway":
+            # the gateway is the edge: it must not believe a caller's own X-Forwarded-For
+            argv += ("--no-proxy-headers",)
         table.append(Process(api, argv, env))
     for service in SERVICES:
         argv = (
