@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import (
@@ -27,6 +29,19 @@ NAMING_CONVENTION = {
 def service_metadata(schema: str) -> MetaData:
     """The MetaData of one service: every table lives in that service's schema."""
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+def pg_enum(enum_cls: type[enum.Enum], name: str, schema: str) -> sa.Enum:
+    """A PostgreSQL enum type of a service's schema, stored by value (the seed's French
+    words), created by the migrations and never by the ORM. A value outside the enum is
+    left to PostgreSQL to refuse (22P02, answered 422), not raised in Python."""
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        schema=schema,
+        create_type=False,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 def async_url(url: str) -> str:

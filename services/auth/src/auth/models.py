@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 import sqlalchemy as sa
+from shared.db import pg_enum as shared_pg_enum
 from shared.db import service_metadata
 from shared.security import Role
 from sqlalchemy.orm import DeclarativeBase
@@ -46,13 +47,7 @@ class NiveauCompetence(enum.StrEnum):
 
 def pg_enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
     """A PostgreSQL enum type of the auth schema (created by the migrations, not here)."""
-    return sa.Enum(
-        enum_cls,
-        name=name,
-        schema=SCHEMA,
-        create_type=False,
-        values_callable=lambda members: [m.value for m in members],
-    )
+    return shared_pg_enum(enum_cls, name, SCHEMA)
 
 
 UserRoleType = pg_enum(Role, "user_role")

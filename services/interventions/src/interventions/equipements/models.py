@@ -7,6 +7,7 @@ import decimal
 import enum
 
 import sqlalchemy as sa
+from shared.db import pg_enum as shared_pg_enum
 from sqlalchemy.orm import Mapped, mapped_column
 
 from interventions.database import SCHEMA, Base
@@ -28,14 +29,7 @@ class CriticiteEquipement(enum.StrEnum):
 
 def pg_enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
     """A PostgreSQL enum type of this schema, created by the migrations (not by the ORM)."""
-    return sa.Enum(
-        enum_cls,
-        name=name,
-        schema=SCHEMA,
-        create_type=False,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
+    return shared_pg_enum(enum_cls, name, SCHEMA)
 
 
 class Equipement(Base):
