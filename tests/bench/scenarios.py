@@ -10,6 +10,7 @@ from collections.abc import Callable
 import httpx
 
 from tests.bench.harness import Bench
+from tests.bench.hotpaths import interventions_direct
 from tests.bench.interventions import interventions
 
 HELLO_PORT = 18020
@@ -107,4 +108,5 @@ SCENARIOS: dict[str, Callable[[Bench], None]] = {
     "gateway": gateway,
     "proxy": proxy,
     "interventions": interventions,
+    "interventions-direct": interventions_direct,
 }

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interventions.historique.models import HistoriqueAncre, HistoriqueIntervention
 from interventions.interventions.models import Intervention
+
+_TABLE: sa.Table = HistoriqueIntervention.__table__  # type: ignore[assignment]
+_INSERT = sa.insert(_TABLE)
 
 
 async def lock_intervention(session: AsyncSession, intervention_id: int) -> bool:
@@ -20,16 +24,24 @@ async def lock_intervention(session: AsyncSession, intervention_id: int) -> bool
 
 
 async def last_hash(session: AsyncSession, intervention_id: int) -> str | None:
-    row = await session.execute(
-        sa.select(HistoriqueIntervention.hash)
-        .where(HistoriqueIntervention.intervention_id == intervention_id)
-        .order_by(HistoriqueIntervention.id.desc())
+    """The chain's head: the last row's hash, else the purge anchor, in one query."""
+    h, a = HistoriqueIntervention, HistoriqueAncre
+    last = (
+        sa.select(h.hash)
+        .where(h.intervention_id == intervention_id)
+        .order_by(h.id.desc())
         .limit(1)
+        .scalar_subquery()
     )
-    found = row.scalar_one_or_none()
-    if found is not None:
-        return found
-    return await anchor(session, intervention_id)
+    anchored = sa.select(a.dernier_hash).where(a.intervention_id == intervention_id)
+    row = await session.execute(sa.select(sa.func.coalesce(last, anchored.scalar_subquery())))
+    return row.scalar_one()
+
+
+async def insert(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Append one audit row (Core: nothing to load back)."""
+    conn = await session.connection()
+    await conn.execute(_INSERT, values)
 
 
 async def anchor(session: AsyncSession, intervention_id: int) -> str | None:

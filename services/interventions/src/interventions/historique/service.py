@@ -25,44 +25,53 @@ async def record(
     ancienne_valeur: dict[str, Any] | None,
     nouvelle_valeur: dict[str, Any] | None,
     user_id: int | None,
+    inserted_now: bool = False,
 ) -> None:
-    """Append one audit row in the caller's transaction, chained to the previous one."""
+    """Append one audit row in the caller's transaction, chained to the previous one.
+
+    `inserted_now`: the caller's transaction has just inserted the intervention. Its chain
+    is then empty (its id is new: no audit row nor purge anchor can name it) and no other
+    transaction can see the row to write to it, so there is nothing to lock or look up."""
     action_value = ActionHistorique(action)
-    # The intervention's row lock serialises the chain: two writers never read the same
-    # previous hash.
-    if not await repository.lock_intervention(session, intervention_id):
-        raise not_found("intervention")
-    prev_hash = await repository.last_hash(session, intervention_id) or GENESIS
+    if inserted_now:
+        prev_hash = GENESIS
+    else:
+        # The intervention's row lock serialises the chain: two writers never read the
+        # same previous hash.
+        if not await repository.lock_intervention(session, intervention_id):
+            raise not_found("intervention")
+        prev_hash = await repository.last_hash(session, intervention_id) or GENESIS
     meta = request_meta()
     ip = normalise_ip(meta.client_ip)
     before, after = jsonable(ancienne_valeur), jsonable(nouvelle_valeur)
     horodatage = utcnow()
-    entry = HistoriqueIntervention(
-        intervention_id=intervention_id,
-        user_id=user_id,
-        action=action_value,
-        description=description,
-        ancienne_valeur=before,
-        nouvelle_valeur=after,
-        horodatage=horodatage,
-        adresse_ip=ip,
-        user_agent=meta.user_agent,
-        prev_hash=prev_hash,
-        hash=row_hash(
-            intervention_id=intervention_id,
-            user_id=user_id,
-            action=action_value.value,
-            description=description,
-            ancienne_valeur=before,
-            nouvelle_valeur=after,
-            horodatage=horodatage,
-            adresse_ip=ip,
-            user_agent=meta.user_agent,
-            prev_hash=prev_hash,
-        ),
+    await repository.insert(
+        session,
+        {
+            "intervention_id": intervention_id,
+            "user_id": user_id,
+            "action": action_value,
+            "description": description,
+            "ancienne_valeur": before,
+            "nouvelle_valeur": after,
+            "horodatage": horodatage,
+            "adresse_ip": ip,
+            "user_agent": meta.user_agent,
+            "prev_hash": prev_hash,
+            "hash": row_hash(
+                intervention_id=intervention_id,
+                user_id=user_id,
+                action=action_value.value,
+                description=description,
+                ancienne_valeur=before,
+                nouvelle_valeur=after,
+                horodatage=horodatage,
+                adresse_ip=ip,
+                user_agent=meta.user_agent,
+                prev_hash=prev_hash,
+            ),
+        },
     )
-    session.add(entry)
-    await session.flush()
 
 
 @dataclass(frozen=True, slots=True)

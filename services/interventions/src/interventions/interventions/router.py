@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from shared.db import SessionDep
 from shared.errors import Problem
 from shared.idempotency import IdempotencyKey
@@ -40,6 +41,14 @@ def _read(obj: object) -> InterventionRead:
     return InterventionRead.model_validate(obj)
 
 
+def _json(
+    data: dict[str, Any], status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """An already JSON-ready InterventionRead dict, sent as is: FastAPI would validate and
+    encode it again for the response_model (which stays for the OpenAPI document)."""
+    return Response(orjson.dumps(data), status_code, headers, media_type="application/json")
+
+
 def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
     if value is not None and value.tzinfo is None:
         raise Problem(
@@ -67,13 +76,12 @@ def _sort_key(cursor: str) -> SortKey:
 @router.post("/interventions", status_code=201, response_model=InterventionRead)
 async def create_intervention(
     body: InterventionCreate, session: SessionDep, user: CurrentUserDep, key: IdempotencyKey = None
-) -> JSONResponse:
+) -> Response:
     stored = await idempotency.claim(session, SCHEMA, key, user.id, "POST /interventions")
     if stored is None:
-        intervention = await service.create(session, user, body)
-        stored = _read(intervention).model_dump(mode="json")
+        stored = await service.create(session, user, body)
         await idempotency.remember(session, SCHEMA, key, user.id, stored)
-    return JSONResponse(stored, status_code=201, headers={"Location": f"{PREFIX}/{stored['id']}"})
+    return _json(stored, 201, {"Location": f"{PREFIX}/{stored['id']}"})
 
 
 @router.get("/interventions", response_model=Page[InterventionRead])
@@ -114,8 +122,8 @@ async def list_interventions(
 @router.get("/interventions/{intervention_id}", response_model=InterventionRead)
 async def get_intervention(
     intervention_id: int, session: SessionDep, user: CurrentUserDep
-) -> InterventionRead:
-    return _read(await service.get_for_user(session, user, intervention_id))
+) -> Response:
+    return _json(await service.get_read_for_user(session, user, intervention_id))
 
 
 @router.patch("/interventions/{intervention_id}", response_model=InterventionRead)

@@ -90,6 +90,21 @@ def read(intervention: Intervention) -> dict[str, Any]:
     return snapshot(InterventionRead, intervention)
 
 
+def read_row(row: sa.Row[Any]) -> dict[str, Any]:
+    """A Core row of the table (columns as attributes) as the API shows it, like `read`."""
+    return snapshot(InterventionRead, row)
+
+
+async def get_read_for_user(
+    session: AsyncSession, user: CurrentUser, intervention_id: int
+) -> dict[str, Any]:
+    """GET by id: the API representation if `user` may see it (404 otherwise)."""
+    row = await repository.get_visible(session, user, intervention_id)
+    if row is None:
+        raise not_found("intervention")
+    return read_row(row)
+
+
 async def list_for_user(
     session: AsyncSession,
     user: CurrentUser,
@@ -110,10 +125,15 @@ async def list_for_user(
 
 async def create(
     session: AsyncSession, user: CurrentUser, data: InterventionCreate
-) -> Intervention:
+) -> dict[str, Any]:
+    """Open an intervention; its API representation (JSON-ready), which is also the audit
+    row's new value and the event's data."""
     if user.role not in (Role.admin, Role.responsable, Role.client):
         raise forbidden()
-    equipement = await equipements.get_for_user(session, user, data.equipement_id)
+    equipement = await repository.equipement_state(session, data.equipement_id)
+    # the visibility rule of equipements.service.get_for_user for the roles that create
+    if equipement is None or (user.role == Role.client and equipement.client_id != user.client_id):
+        raise not_found("equipment")
     if not equipement.active or equipement.statut == StatutEquipement.retire:
         raise conflict("this equipment is retired")
     client_id = data.client_id if data.client_id is not None else equipement.client_id
@@ -123,21 +143,20 @@ async def create(
     if data.date_limite is not None and data.date_limite < now:
         raise unprocessable("date_limite is in the past", field="date_limite")
     values = data.model_dump(exclude={"client_id"})
-    intervention = Intervention(**values, client_id=client_id, statut=St.ouverte, date_creation=now)
-    session.add(intervention)
-    await session.flush()
-    after = read(intervention)
+    values.update(client_id=client_id, statut=St.ouverte, date_creation=now, version=1)
+    after = read_row(await repository.insert(session, values))
     await historique.record(
         session,
-        intervention_id=intervention.id,
+        intervention_id=after["id"],
         action=A.creation,
         description="Création intervention",
         ancienne_valeur=None,
         nouvelle_valeur=after,
         user_id=user.id,
+        inserted_now=True,
     )
-    await publish(session, "intervention.created", intervention.id, after)
-    return intervention
+    await publish(session, "intervention.created", after["id"], after)
+    return after
 
 
 async def update(
