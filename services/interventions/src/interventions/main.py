@@ -11,7 +11,6 @@ from interventions.equipements.router import router as equipements_router
 from interventions.historique.router import router as historique_router
 from interventions.interventions.router import router as interventions_router
 from interventions.planning.router import router as planning_router
-from interventions.techniciens.router import router as techniciens_router
 
 SERVICE = "interventions"
 
@@ -26,7 +25,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             planning_router,
             documents_router,
             historique_router,
-            techniciens_router,
         ],
         description="Equipment, interventions, planning, documents and the audit trail.",
     )
