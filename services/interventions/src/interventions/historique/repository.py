@@ -6,13 +6,21 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from psycopg.types.json import Jsonb
+from shared.driver import driver_connection, driver_sql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interventions.historique.models import HistoriqueAncre, HistoriqueIntervention
 from interventions.interventions.models import Intervention
 
 _TABLE: sa.Table = HistoriqueIntervention.__table__  # type: ignore[assignment]
-_INSERT = sa.insert(_TABLE)
+_JSON = frozenset({"ancienne_valeur", "nouvelle_valeur"})
+# compiled once; run on the driver connection (the hot path of every write)
+_INSERT = driver_sql(
+    sa.insert(_TABLE)
+    .values({c.name: sa.bindparam(c.name) for c in _TABLE.c if c.name != "id"})
+    .inline()
+)
 
 
 async def lock_intervention(session: AsyncSession, intervention_id: int) -> bool:
@@ -39,9 +47,10 @@ async def last_hash(session: AsyncSession, intervention_id: int) -> str | None:
 
 
 async def insert(session: AsyncSession, values: dict[str, Any]) -> None:
-    """Append one audit row (Core: nothing to load back)."""
-    conn = await session.connection()
-    await conn.execute(_INSERT, values)
+    """Append one audit row (nothing to load back)."""
+    conn = await driver_connection(session)
+    params = {k: Jsonb(v) if k in _JSON and v is not None else v for k, v in values.items()}
+    await conn.execute(_INSERT, params)
 
 
 async def anchor(session: AsyncSession, intervention_id: int) -> str | None:

@@ -90,8 +90,8 @@ def read(intervention: Intervention) -> dict[str, Any]:
     return snapshot(InterventionRead, intervention)
 
 
-def read_row(row: sa.Row[Any]) -> dict[str, Any]:
-    """A Core row of the table (columns as attributes) as the API shows it, like `read`."""
+def read_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of the table (column -> value) as the API shows it, like `read`."""
     return snapshot(InterventionRead, row)
 
 

@@ -1,0 +1,34 @@
+"""The raw psycopg 3 connection under SQLAlchemy, for a request's hottest statements.
+
+SQLAlchemy spends about 0.12 ms of CPU per statement on top of psycopg (execution
+context, result proxy, type processing). A hot path can run its few statements on the
+driver connection of the same pooled connection, inside the same transaction, with SQL
+compiled once from the same Core statement (so the models still define it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql import ClauseElement
+
+_DIALECT = psycopg_dialect.dialect()
+
+
+def driver_sql(statement: ClauseElement) -> str:
+    """The SQL psycopg runs for `statement`, with `%(name)s` placeholders for its
+    `bindparam`s. Compile once (at import), not per request."""
+    return str(statement.compile(dialect=_DIALECT))
+
+
+async def driver_connection(
+    source: AsyncSession | AsyncConnection,
+) -> psycopg.AsyncConnection[Any]:
+    """The psycopg connection under a session (its transaction: what runs on it commits
+    or rolls back with the session) or under an engine connection."""
+    conn = await source.connection() if isinstance(source, AsyncSession) else source
+    raw = await conn.get_raw_connection()
+    driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
+    return driver
