@@ -11,7 +11,6 @@ import functools
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from alembic import op
 from fastapi import Header
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -41,6 +40,8 @@ def idempotency_table(schema: str) -> sa.Table:
 
 def create_idempotency_table(schema: str) -> None:
     """Alembic op for a service's migration."""
+    from alembic import op  # only migrations need Alembic: keep it out of API processes
+
     op.create_table(
         "idempotency_keys",
         sa.Column("key", sa.Text, primary_key=True),
@@ -59,6 +60,8 @@ def create_idempotency_table(schema: str) -> None:
 
 
 def drop_idempotency_table(schema: str) -> None:
+    from alembic import op
+
     op.drop_table("idempotency_keys", schema=schema)
 
 
