@@ -6,9 +6,9 @@ import datetime as dt
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from shared.db import SessionDep
+from shared.db import Database, SessionDep
 from shared.errors import Problem
 from shared.idempotency import IdempotencyKey
 from shared.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
@@ -121,9 +121,14 @@ async def list_interventions(
 
 @router.get("/interventions/{intervention_id}", response_model=InterventionRead)
 async def get_intervention(
-    intervention_id: int, session: SessionDep, user: CurrentUserDep
+    intervention_id: int, request: Request, user: CurrentUserDep
 ) -> Response:
-    return _json(await service.get_read_for_user(session, user, intervention_id))
+    # One read needs no request transaction (SessionDep): a plain session is cheaper and
+    # its rollback at close ends the implicit transaction of the SELECT.
+    db: Database = request.app.state.db
+    async with db.sessionmaker() as session:
+        found = await service.get_read_for_user(session, user, intervention_id)
+    return _json(found)
 
 
 @router.patch("/interventions/{intervention_id}", response_model=InterventionRead)

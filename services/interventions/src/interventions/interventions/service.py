@@ -10,12 +10,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from shared.db import utcnow
+from shared.driver import driver_add_event
 from shared.errors import Problem, conflict, forbidden, not_found, unprocessable
+from shared.events import Event
 from shared.security import CurrentUser, Role
 from shared.versioning import check_version
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interventions.common import changes, publish, snapshot
+from interventions.common import PRODUCER, changes, publish, snapshot
+from interventions.database import SCHEMA
 from interventions.equipements import repository as equipements_repo
 from interventions.equipements import service as equipements
 from interventions.equipements.models import StatutEquipement
@@ -155,7 +158,11 @@ async def create(
         user_id=user.id,
         inserted_now=True,
     )
-    await publish(session, "intervention.created", after["id"], after)
+    # common.publish's event, written on the driver connection (same outbox row)
+    event = Event.new(
+        "intervention.created", producer=PRODUCER, aggregate_id=after["id"], data=after
+    )
+    await driver_add_event(session, SCHEMA, event)
     return after
 
 
