@@ -122,8 +122,7 @@ class EquipementState:
 async def equipement_state(session: AsyncSession, equipement_id: int) -> EquipementState | None:
     """What creating an intervention needs to know of its equipment: owner, active, statut."""
     conn = await driver_connection(session)
-    cursor = await conn.execute(_EQUIPEMENT, {"id": equipement_id})
-    row = await cursor.fetchone()
+    row = await (await conn.execute(_EQUIPEMENT, {"id": equipement_id})).fetchone()
     if row is None:
         return None
     return EquipementState(row[0], row[1], StatutEquipement(row[2]))
@@ -144,6 +143,5 @@ async def get_visible(
     """The row (column -> value) if `user` may see it."""
     column, who = scope(user)
     driver = await driver_connection(session)
-    cursor = await driver.execute(_GET[column], {"id": intervention_id, "who": who})
-    row = await cursor.fetchone()
+    row = await (await driver.execute(_GET[column], {"id": intervention_id, "who": who})).fetchone()
     return None if row is None else dict(zip(COLUMNS, row, strict=True))
