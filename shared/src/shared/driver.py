@@ -62,3 +62,22 @@ async def driver_add_event(session: AsyncSession, schema: str, event: Event) -> 
         _outbox_sql(schema),
         {"event_id": event.id, "type": event.type, "payload": event.model_dump_json()},
     )
+
+
+async def fetch_one(
+    conn: psycopg.AsyncConnection[Any], sql: str, params: dict[str, Any]
+) -> tuple[Any, ...] | None:
+    """The first row of one read-only statement. When no transaction is open yet, it runs
+    in autocommit: one round trip instead of BEGIN, the statement and COMMIT (a single
+    statement is atomic alone). Inside an open transaction it runs in it."""
+    idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    if idle:
+        await conn.set_autocommit(True)
+    try:
+        cursor = await conn.execute(sql, params)
+        row: tuple[Any, ...] | None = await cursor.fetchone()
+    finally:
+        if idle:
+            # the pooled connection goes back as SQLAlchemy expects it
+            await conn.set_autocommit(False)
+    return row

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from shared.driver import driver_connection, driver_sql
+from shared.driver import driver_connection, driver_sql, fetch_one
 from shared.security import CurrentUser
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -143,5 +143,5 @@ async def get_visible(
     """The row (column -> value) if `user` may see it."""
     column, who = scope(user)
     driver = await driver_connection(session)
-    row = await (await driver.execute(_GET[column], {"id": intervention_id, "who": who})).fetchone()
+    row = await fetch_one(driver, _GET[column], {"id": intervention_id, "who": who})
     return None if row is None else dict(zip(COLUMNS, row, strict=True))

@@ -127,9 +127,10 @@ async def get_intervention(
     intervention_id: int, request: Request, user: CurrentUserDep
 ) -> Response:
     db: Database = request.app.state.db
-    # SessionDep's transaction, opened here: a generator dependency costs more CPU. It
-    # ends with COMMIT: a ROLLBACK makes psycopg drop its prepared statements.
-    async with db.sessionmaker() as session, session.begin():
+    # A plain session, not SessionDep (a generator dependency costs more CPU): the read is
+    # one statement, run in autocommit (shared.driver.fetch_one), so there is nothing to
+    # commit, and a ROLLBACK would make psycopg drop its prepared statements.
+    async with db.sessionmaker() as session:
         found = await service.get_read_for_user(session, user, intervention_id)
     return _json(found)
 
