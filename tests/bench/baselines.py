@@ -4,7 +4,8 @@
   `POST /api/v1/interventions` (pydantic) and inserts it as one row with SQLAlchemy Core
   on psycopg 3 (the project's engine, one transaction) into a scratch table;
 - `GET /raw/interventions/{id}`: one row of `interventions.interventions` by key with a
-  raw psycopg 3 async pool, answered as JSON.
+  raw psycopg 3 async pool, answered as JSON (the pool's default: BEGIN, SELECT, COMMIT);
+  `GET /raw-autocommit/interventions/{id}`: the same in autocommit (one round trip).
 
 It also publishes BENCH_JWKS so that the service under test trusts the bench's tokens.
 Run with `uvicorn --factory tests.bench.baselines:create_app` (BENCH_DATABASE_URL)."""
@@ -79,11 +80,18 @@ def create_app() -> FastAPI:
     jwks = json.loads(os.environ.get("BENCH_JWKS", '{"keys": []}'))
     db = Database(url, application_name="bench-baselines")
     pool = AsyncConnectionPool(libpq_url(url), min_size=10, max_size=20, open=False)
+    # the same read in autocommit: one round trip, no BEGIN/COMMIT (what the service's
+    # GET by id does), for the like-for-like figure
+    autocommit_pool = AsyncConnectionPool(
+        libpq_url(url), min_size=10, max_size=20, open=False, kwargs={"autocommit": True}
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await pool.open()
+        await autocommit_pool.open()
         yield
+        await autocommit_pool.close()
         await pool.close()
         await db.dispose()
 
@@ -99,6 +107,13 @@ def create_app() -> FastAPI:
 
     @app.get("/raw/interventions/{intervention_id}")
     async def raw_get(intervention_id: int) -> Response:
+        return await _raw_get(pool, intervention_id)
+
+    @app.get("/raw-autocommit/interventions/{intervention_id}")
+    async def raw_get_autocommit(intervention_id: int) -> Response:
+        return await _raw_get(autocommit_pool, intervention_id)
+
+    async def _raw_get(pool: AsyncConnectionPool, intervention_id: int) -> Response:
         async with pool.connection() as conn:
             cursor = await conn.execute(
                 "SELECT * FROM interventions.interventions WHERE id = %s", (intervention_id,)

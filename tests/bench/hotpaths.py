@@ -1,7 +1,8 @@
 """The interventions service's hot paths straight to the service (no gateway), against
 their driver-level floors (tests.bench.baselines), in one run with the same uvicorn flags:
 
-- `GET /api/v1/interventions/{id}` / raw psycopg 3 async-pool single-row GET, goal >= 0.7;
+- `GET /api/v1/interventions/{id}` / raw psycopg 3 async-pool single-row GET, goal >= 0.7
+  (and, without a goal, against the same raw GET in autocommit, as the service reads);
 - `POST /api/v1/interventions` (row + audit row + outbox event, one transaction) / bare
   insert-one-row endpoint with the same body, goal >= 0.6.
 
@@ -139,10 +140,12 @@ def interventions_direct(bench: Bench) -> None:
     headers = tokens.headers("admin", 1, expires_in=3600)
 
     get, raw = "GET intervention direct", "GET raw psycopg"
+    raw_autocommit = "GET raw psycopg autocommit"
     bench.measure_group(
         [
             (get, f"{service.url}/api/v1/interventions/{some_id}", headers),
             (raw, f"{baselines.url}/raw/interventions/{some_id}", {}),
+            (raw_autocommit, f"{baselines.url}/raw-autocommit/interventions/{some_id}", {}),
         ]
     )
     post, bare = "POST intervention direct", "POST bare insert"
@@ -158,5 +161,7 @@ def interventions_direct(bench: Bench) -> None:
     finally:
         script.unlink(missing_ok=True)
     bench.ratio("GET direct/raw psycopg", get, raw, goal=0.7)
+    # like for like: the service's GET runs in autocommit too
+    bench.ratio("GET direct/raw autocommit", get, raw_autocommit)
     if post in bench.results and bare in bench.results:
         bench.ratio("POST direct/bare insert", post, bare, goal=0.6)
