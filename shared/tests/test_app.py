@@ -106,3 +106,26 @@ async def test_request_id_is_echoed_or_created(app, tokens) -> None:
         assert given.headers["x-request-id"] == "abc-123"
         fresh = await client.get("/healthz")
         assert len(fresh.headers["x-request-id"]) == 32
+
+
+@router.post("/raw-items", status_code=201)
+async def create_raw_item(item: Item, session: SessionDep) -> dict:
+    """A hot path on the bare driver connection: its errors are psycopg's, not SQLAlchemy's."""
+    conn = await session.connection()
+    raw = (await conn.get_raw_connection()).driver_connection
+    await raw.execute(
+        f"INSERT INTO {SCHEMA}.items (name, qty) VALUES (%s, %s)", (item.name, item.qty)
+    )
+    return {"name": item.name}
+
+
+async def test_driver_level_errors_are_problem_json_too(app, tokens) -> None:
+    async with asgi_client(app) as client:
+        assert (
+            await client.post("/api/v1/raw-items", json={"name": "r", "qty": 1})
+        ).status_code == 201
+        dup = await client.post("/api/v1/raw-items", json={"name": "r", "qty": 1})
+        assert dup.status_code == 409 and dup.json()["constraint"] == "items_name_key"
+        check = await client.post("/api/v1/raw-items", json={"name": "s", "qty": 5000})
+        assert check.status_code == 422
+        assert check.headers["content-type"] == "application/problem+json"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -118,19 +119,22 @@ _SQLSTATE_STATUS = {
 }
 
 
-def problem_from_db_error(exc: DBAPIError) -> Problem | None:
-    sqlstate = getattr(exc.orig, "sqlstate", None)
+def problem_from_db_error(exc: DBAPIError | psycopg.Error) -> Problem | None:
+    """The client error a database error stands for, or None for a server-side failure.
+    Takes SQLAlchemy's wrapper or the bare psycopg error (hot paths run on the driver)."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    sqlstate = getattr(orig, "sqlstate", None)
     if sqlstate is None:
         return None
     if sqlstate == "P0001":  # RAISE EXCEPTION in a trigger: a business rule of the schema
-        diag = getattr(exc.orig, "diag", None)
+        diag = getattr(orig, "diag", None)
         message = getattr(diag, "message_primary", None) or "business rule violated"
         return Problem(409, message)
     mapped = _SQLSTATE_STATUS.get(sqlstate)
     if mapped is None:
         return None
     status, detail = mapped
-    diag = getattr(exc.orig, "diag", None)
+    diag = getattr(orig, "diag", None)
     constraint = getattr(diag, "constraint_name", None)
     extra = {"constraint": constraint} if constraint else {}
     return Problem(status, detail, **extra)
@@ -157,7 +161,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     @app.exception_handler(DBAPIError)
-    async def _db(request: Request, exc: DBAPIError) -> ProblemResponse:
+    @app.exception_handler(psycopg.Error)
+    async def _db(request: Request, exc: DBAPIError | psycopg.Error) -> ProblemResponse:
         problem = problem_from_db_error(exc)
         if problem is None:
             log.exception("db.error", path=request.url.path)
