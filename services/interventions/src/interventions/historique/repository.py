@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from psycopg.types.json import Jsonb
 from shared.driver import driver_connection, driver_sql
@@ -15,6 +16,13 @@ from interventions.interventions.models import Intervention
 
 _TABLE: sa.Table = HistoriqueIntervention.__table__  # type: ignore[assignment]
 _JSON = frozenset({"ancienne_valeur", "nouvelle_valeur"})
+
+
+def _dumps(value: Any) -> str:
+    # the values are chain.jsonable's output (orjson-made), so orjson writes them as is
+    return orjson.dumps(value).decode()
+
+
 # compiled once; run on the driver connection (the hot path of every write)
 _INSERT = driver_sql(
     sa.insert(_TABLE)
@@ -49,7 +57,9 @@ async def last_hash(session: AsyncSession, intervention_id: int) -> str | None:
 async def insert(session: AsyncSession, values: dict[str, Any]) -> None:
     """Append one audit row (nothing to load back)."""
     conn = await driver_connection(session)
-    params = {k: Jsonb(v) if k in _JSON and v is not None else v for k, v in values.items()}
+    params = {
+        k: Jsonb(v, dumps=_dumps) if k in _JSON and v is not None else v for k, v in values.items()
+    }
     await conn.execute(_INSERT, params)
 
 
