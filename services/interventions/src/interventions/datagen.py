@@ -299,7 +299,7 @@ class Generator:
         owner, first_eq, n_eq = self.owner, self.first_equipement, len(self.owner)
         techs = [str(t) for t in tech_ids]
         n_tech = len(techs)
-        lines = []
+        lines: list[str] = []
         append = lines.append
         for j in range(k):
             t = pool[int(rand() * n_pool)]
