@@ -17,7 +17,7 @@ from shared.events.consumer import apply_event, match_handler
 from shared.events.outbox import inbox_table, notify_trigger_sql, outbox_table
 from shared.events.relay import OutboxRelay, Source
 from shared.settings import broker_url_for
-from shared.testing.broker import drop_event_queue
+from shared.testing.broker import drain, drop_event_queue
 from sqlalchemy import text
 
 
@@ -56,18 +56,6 @@ def unpublished(postgres_url: str, schema: str) -> int:
         ).fetchone()[0]
 
 
-def drain_queue(broker_url: str, queue: Queue, wait: float = 0.5) -> list[dict]:
-    received: list[dict] = []
-    with Connection(broker_url) as conn, conn.SimpleQueue(queue) as simple:
-        while True:
-            try:
-                message = simple.get(timeout=wait)
-            except simple.Empty:
-                return received
-            received.append(message.payload)
-            message.ack()
-
-
 async def test_rolled_back_change_publishes_nothing(postgres_url, schema) -> None:
     await write_events(postgres_url, [make_event()], schema, commit=False)
     assert unpublished(postgres_url, schema) == 0
@@ -101,7 +89,7 @@ async def test_broker_outage_delays_events_and_publishes_each_once(
             time.sleep(0.1)
         assert unpublished(postgres_url, schema) == 0
         time.sleep(0.6)  # a few more relay cycles: nothing is sent again
-        received = drain_queue(broker_url, queue)
+        received = drain(broker_url, queue)
         assert sorted(m["id"] for m in received) == sorted(str(e.id) for e in events)
         assert all(m["type"] == "technicien.created" for m in received)
     finally:
@@ -122,7 +110,7 @@ async def test_relay_wakes_on_notify_quickly(postgres_url, schema, redis_url) ->
         time.sleep(0.5)  # connected and listening; the 30 s poll cannot be what wakes it
         event = make_event("equipement.created")
         await write_events(postgres_url, [event], schema, commit=True)
-        received = drain_queue(broker_url, queue, wait=5)
+        received = drain(broker_url, queue, wait=5)
         assert [m["id"] for m in received] == [str(event.id)]
     finally:
         relay.stop()

@@ -14,19 +14,8 @@ from shared.embedded import start_redis
 from shared.events.broker import EXCHANGE
 from shared.events.relay import OutboxRelay, Source
 from shared.settings import broker_url_for
+from shared.testing.broker import drain
 from shared.testing.plugin import asgi_client, trust_test_tokens
-
-
-def received(broker_url: str, queue: Queue, wait: float = 0.5) -> list[dict]:
-    messages: list[dict] = []
-    with Connection(broker_url) as conn, conn.SimpleQueue(queue) as simple:
-        while True:
-            try:
-                message = simple.get(timeout=wait)
-            except simple.Empty:
-                return messages
-            messages.append(message.payload)
-            message.ack()
 
 
 def unpublished_technicien_events(relay: OutboxRelay, technicien_id: int) -> int:
@@ -93,7 +82,7 @@ async def test_technicien_created_during_outage_is_published_once(
         time.sleep(0.6)  # further relay cycles publish nothing again
         ours = [
             m
-            for m in received(broker_url, queue)
+            for m in drain(broker_url, queue)
             if m["type"] == "technicien.created" and m["aggregate_id"] == str(technicien_id)
         ]
         assert len(ours) == 1

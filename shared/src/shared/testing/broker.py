@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import redis
+from kombu import Connection, Queue
 
 from shared.events.envelope import EXCHANGE_NAME
 from shared.settings import redis_client_url
@@ -20,3 +23,16 @@ def drop_event_queue(redis_url: str, queue_name: str) -> None:
             client.srem(key, member)
     client.delete(queue_name)
     client.close()
+
+
+def drain(broker_url: str, queue: Queue, wait: float = 0.5) -> list[dict[str, Any]]:
+    """Every message waiting in `queue` (acked), stopping after `wait` s without one."""
+    messages: list[dict[str, Any]] = []
+    with Connection(broker_url) as conn, conn.SimpleQueue(queue) as simple:
+        while True:
+            try:
+                message = simple.get(timeout=wait)
+            except simple.Empty:
+                return messages
+            messages.append(message.payload)
+            message.ack()
