@@ -12,6 +12,7 @@ from shared.security import CurrentUserDep, StaffDep
 from shared.settings import ServiceSettings
 from shared.testing.plugin import asgi_client, trust_test_tokens
 from sqlalchemy import text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SCHEMA = f"apptest_{uuid.uuid4().hex[:8]}"
 
@@ -46,6 +47,9 @@ async def app(engine, tokens):
         await conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
         await conn.execute(
             text(f"CREATE TABLE {SCHEMA}.items (name text UNIQUE, qty int CHECK (qty < 1000))")
+        )
+        await conn.execute(
+            text(f"CREATE TABLE {SCHEMA}.versioned (id int PRIMARY KEY, name text, version int)")
         )
     app = create_service_app(service="demo", settings=ServiceSettings(), routers=[router])
     trust_test_tokens(app, tokens)
@@ -129,3 +133,47 @@ async def test_driver_level_errors_are_problem_json_too(app, tokens) -> None:
         check = await client.post("/api/v1/raw-items", json={"name": "s", "qty": 5000})
         assert check.status_code == 422
         assert check.headers["content-type"] == "application/problem+json"
+
+
+async def test_nul_byte_in_text_is_422_not_a_server_error(app, tokens) -> None:
+    """psycopg refuses a NUL byte in a text value before sending it (no SQLSTATE)."""
+    auth = tokens.headers("admin")
+    async with asgi_client(app) as client:
+        for path in ("/api/v1/items", "/api/v1/raw-items"):
+            response = await client.post(path, json={"name": "a\u0000b", "qty": 1}, headers=auth)
+            assert response.status_code == 422, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            assert "NUL" in response.json()["detail"]
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class Versioned(_Base):
+    __tablename__ = "versioned"
+    __table_args__ = {"schema": SCHEMA}
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    version: Mapped[int] = mapped_column()
+    __mapper_args__ = {"version_id_col": version}
+
+
+@router.post("/stale")
+async def stale(session: SessionDep) -> dict:
+    """A versioned UPDATE that loses a race: another writer bumped the version between
+    the read and the flush, so SQLAlchemy raises StaleDataError."""
+    row = Versioned(id=1, name="a")
+    session.add(row)
+    await session.flush()
+    await session.execute(text(f"UPDATE {SCHEMA}.versioned SET version = version + 1"))
+    row.name = "b"
+    await session.flush()
+    return {}
+
+
+async def test_lost_versioned_update_is_409(app) -> None:
+    async with asgi_client(app) as client:
+        response = await client.post("/api/v1/stale")
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.logging import get_logger
@@ -125,6 +126,11 @@ def problem_from_db_error(exc: DBAPIError | psycopg.Error) -> Problem | None:
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
     sqlstate = getattr(orig, "sqlstate", None)
     if sqlstate is None:
+        if isinstance(orig, psycopg.DataError):
+            # Raised by psycopg before the statement is sent: a value it cannot pass to
+            # PostgreSQL, e.g. a NUL byte in a text value. The input's fault, not ours.
+            nul = "NUL" in str(orig)
+            return Problem(422, "a text value contains a NUL byte" if nul else "invalid value")
         return None
     if sqlstate == "P0001":  # RAISE EXCEPTION in a trigger: a business rule of the schema
         diag = getattr(orig, "diag", None)
@@ -168,6 +174,13 @@ def install_error_handlers(app: FastAPI) -> None:
             log.exception("db.error", path=request.url.path)
             problem = Problem(503, "the database could not complete the request")
         return problem.response(request.url.path)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> ProblemResponse:
+        # A versioned ORM UPDATE that found another version: a concurrent request won.
+        return Problem(409, "the resource changed meanwhile: reload it and retry").response(
+            request.url.path
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
