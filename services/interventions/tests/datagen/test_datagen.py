@@ -33,6 +33,9 @@ def loaded(test_env: dict[str, str]) -> Iterator[tuple[str, dict[str, set[str]]]
         )
         report = load(url, gen, log=False)
         assert report.interventions == ROWS and report.ratio is not None
+        # the rate compared with COPY is end to end: everything up to the commit
+        assert report.rows_per_second == pytest.approx(ROWS / report.seconds_load)
+        assert report.seconds_load > report.seconds_copy + report.seconds_index
         # the indexes dropped for the load are all back
         assert set(report.indexes_rebuilt) <= before["indexes"]
         yield url, before
