@@ -238,3 +238,24 @@ async def test_a_create_sent_again_with_its_idempotency_key_answers_the_same_use
     assert first.json() == again.json()
     assert again.headers["location"] == f"/api/v1/users/{first.json()['id']}"
     assert await outbox_types(db_session, first.json()["id"]) == ["user.created"]
+
+
+async def test_an_admin_cannot_lock_itself_out(client, factory) -> None:
+    me = await factory.user("admin")
+    own = factory.tokens.headers("admin", me["id"])
+    for attempt in (
+        client.delete(f"/api/v1/users/{me['id']}", headers=own),
+        client.patch(f"/api/v1/users/{me['id']}", json={"is_active": False}, headers=own),
+        client.patch(f"/api/v1/users/{me['id']}", json={"role": "responsable"}, headers=own),
+    ):
+        refused = await attempt
+        assert refused.status_code == 409, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+    renamed = await client.patch(
+        f"/api/v1/users/{me['id']}", json={"full_name": "Admin Renamed"}, headers=own
+    )
+    assert renamed.status_code == 200, renamed.text
+    # another admin may deactivate it
+    assert (
+        await client.delete(f"/api/v1/users/{me['id']}", headers=factory.admin)
+    ).status_code == 204

@@ -57,12 +57,14 @@ async def get_user(user_id: int, session: SessionDep, actor: AdminDep) -> UserRe
 async def update_user(
     user_id: int, body: UserUpdate, session: SessionDep, actor: AdminDep, if_match: IfMatch = None
 ) -> UserRead:
+    service.refuse_self_lockout(actor, user_id, body)
     return UserRead.model_validate(await service.update_user(session, user_id, body, if_match))
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def deactivate_user(user_id: int, session: SessionDep, actor: AdminDep) -> None:
     """Deactivates (is_active = false) and revokes the user's refresh tokens."""
+    service.refuse_self_lockout(actor, user_id)
     await service.deactivate_user(session, await service.get_user(session, user_id))
 
 

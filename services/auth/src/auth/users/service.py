@@ -71,6 +71,20 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     return user
 
 
+def refuse_self_lockout(
+    actor: CurrentUser, user_id: int, changes: UserUpdate | None = None
+) -> None:
+    """An admin may not deactivate nor demote its own account (DELETE, or PATCH of
+    is_active/role): the last admin would lock everyone out of user management."""
+    if user_id != actor.id:
+        return
+    values = changes.changes() if changes is not None else {"is_active": False}
+    if values.get("is_active") is False or values.get("role", Role.admin) != Role.admin:
+        raise Problem(
+            409, "an admin cannot deactivate or demote its own account: another admin must"
+        )
+
+
 async def update_user(
     session: AsyncSession, user_id: int, changes: UserUpdate, if_match: str | None
 ) -> User:
