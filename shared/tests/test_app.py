@@ -177,3 +177,17 @@ async def test_lost_versioned_update_is_409(app) -> None:
         response = await client.post("/api/v1/stale")
     assert response.status_code == 409
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_openapi_documents_errors_as_problem_json(app) -> None:
+    async with asgi_client(app) as client:
+        document = (await client.get("/openapi.json")).json()
+    responses = document["paths"]["/api/v1/items"]["post"]["responses"]
+    assert list(responses["422"]["content"]) == ["application/problem+json"]
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    assert document["components"]["schemas"]["Problem"]["required"] == [
+        "type",
+        "title",
+        "status",
+        "detail",
+    ]

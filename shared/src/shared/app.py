@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import redis.asyncio as aioredis
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from kombu import Connection
 
 from shared.context import RequestContextMiddleware
@@ -95,4 +97,56 @@ def create_service_app(
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     app.add_middleware(RequestContextMiddleware, service=service)
+    app.openapi = lambda: problem_openapi(app)  # type: ignore[method-assign]
     return app
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; `errors` names each bad field (422).",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+
+
+def problem_openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with every error answer described as it really is sent:
+    `application/problem+json` (FastAPI documents 422 as its own JSON shape)."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operation in (op for item in schema.get("paths", {}).values() for op in item.values()):
+        responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
+        for code, response in responses.items():
+            if code[:1] in ("4", "5"):
+                response["content"] = problem
+        if "422" in responses:
+            responses["422"]["description"] = "Invalid input (problem+json naming each field)"
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    components["Problem"] = PROBLEM_SCHEMA
+    app.openapi_schema = schema
+    return schema
