@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
@@ -42,6 +42,12 @@ def pg_enum(enum_cls: type[enum.Enum], name: str, schema: str) -> sa.Enum:
         create_type=False,
         values_callable=lambda members: [m.value for m in members],
     )
+
+
+def equal_filters(*pairs: tuple[Any, Any]) -> list[sa.ColumnElement[bool]]:
+    """`column == value` for each `(column, value)` whose value was given: the optional
+    equality filters of a list endpoint, where None means "no filter" (False is a value)."""
+    return [column == value for column, value in pairs if value is not None]
 
 
 def async_url(url: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from shared.db import equal_filters
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
@@ -43,12 +44,12 @@ async def list_page(
     after = after_id(cursor)
     if after is not None:
         statement = statement.where(Client.id > after)
-    if type_client is not None:
-        statement = statement.where(Client.type_client == type_client)
-    if niveau_service is not None:
-        statement = statement.where(Client.niveau_service == niveau_service)
-    if ville is not None:
-        statement = statement.where(Client.ville == ville)
-    if is_active is not None:
-        statement = statement.where(User.is_active.is_(is_active))
+    statement = statement.where(
+        *equal_filters(
+            (Client.type_client, type_client),
+            (Client.niveau_service, niveau_service),
+            (Client.ville, ville),
+            (User.is_active, is_active),
+        )
+    )
     return list((await session.execute(statement)).scalars())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from shared.db import equal_filters
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,10 +36,9 @@ async def list_page(
     after = after_id(cursor)
     if after is not None:
         statement = statement.where(Competence.id > after)
-    if active is not None:
-        statement = statement.where(Competence.active.is_(active))
-    if niveau_requis is not None:
-        statement = statement.where(Competence.niveau_requis == niveau_requis)
+    statement = statement.where(
+        *equal_filters((Competence.active, active), (Competence.niveau_requis, niveau_requis))
+    )
     return list((await session.execute(statement)).scalars())
 
 

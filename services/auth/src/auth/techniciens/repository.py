@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from shared.db import equal_filters
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
@@ -54,16 +55,15 @@ async def list_page(
     after = after_id(cursor)
     if after is not None:
         statement = statement.where(Technicien.id > after)
-    if disponibilite is not None:
-        statement = statement.where(Technicien.disponibilite == disponibilite)
-    if specialite is not None:
-        statement = statement.where(Technicien.specialite == specialite)
-    if equipe is not None:
-        statement = statement.where(Technicien.equipe == equipe)
-    if zone_geographique is not None:
-        statement = statement.where(Technicien.zone_geographique == zone_geographique)
-    if is_active is not None:
-        statement = statement.where(User.is_active.is_(is_active))
+    statement = statement.where(
+        *equal_filters(
+            (Technicien.disponibilite, disponibilite),
+            (Technicien.specialite, specialite),
+            (Technicien.equipe, equipe),
+            (Technicien.zone_geographique, zone_geographique),
+            (User.is_active, is_active),
+        )
+    )
     if competence_id is not None:
         statement = statement.where(
             sa.exists().where(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from shared.db import equal_filters
 from shared.security import Role
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,8 +97,5 @@ async def list_page(
     after = after_id(cursor)
     if after is not None:
         statement = statement.where(User.id > after)
-    if role is not None:
-        statement = statement.where(User.role == role)
-    if is_active is not None:
-        statement = statement.where(User.is_active.is_(is_active))
+    statement = statement.where(*equal_filters((User.role, role), (User.is_active, is_active)))
     return list((await session.execute(statement)).scalars())

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from shared.db import equal_filters
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interventions.equipements.models import CriticiteEquipement, Equipement, StatutEquipement
@@ -34,13 +35,13 @@ async def page(
     session: AsyncSession, filters: EquipementFilters, after_id: int | None, limit: int
 ) -> Sequence[Equipement]:
     """`limit` rows after `after_id` in id order (keyset)."""
-    query = sa.select(Equipement)
-    if filters.client_id is not None:
-        query = query.where(Equipement.client_id == filters.client_id)
-    if filters.statut is not None:
-        query = query.where(Equipement.statut == filters.statut)
-    if filters.criticite is not None:
-        query = query.where(Equipement.criticite == filters.criticite)
+    query = sa.select(Equipement).where(
+        *equal_filters(
+            (Equipement.client_id, filters.client_id),
+            (Equipement.statut, filters.statut),
+            (Equipement.criticite, filters.criticite),
+        )
+    )
     if filters.maintenance_avant is not None:
         query = query.where(Equipement.prochaine_maintenance <= filters.maintenance_avant)
     if after_id is not None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from shared.db import equal_filters
 from shared.driver import driver_connection, driver_sql, fetch_one
 from shared.security import CurrentUser
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,21 +71,18 @@ def list_query(
     """The page query: role filter, filters, keyset on (priorite, date_creation, id), which
     the indexes idx_intervention_*keyset serve in that order."""
     i = Intervention
-    conditions: list[sa.ColumnElement[bool]] = [visible_to(user)]
-    if filters.statut is not None:
-        conditions.append(i.statut == filters.statut)
-    if filters.priorite is not None:
-        conditions.append(i.priorite == filters.priorite)
-    if filters.type_intervention is not None:
-        conditions.append(i.type_intervention == filters.type_intervention)
-    if filters.technicien_id is not None:
-        conditions.append(i.technicien_id == filters.technicien_id)
-    if filters.client_id is not None:
-        conditions.append(i.client_id == filters.client_id)
-    if filters.equipement_id is not None:
-        conditions.append(i.equipement_id == filters.equipement_id)
-    if filters.urgence is not None:
-        conditions.append(i.urgence == filters.urgence)
+    conditions: list[sa.ColumnElement[bool]] = [
+        visible_to(user),
+        *equal_filters(
+            (i.statut, filters.statut),
+            (i.priorite, filters.priorite),
+            (i.type_intervention, filters.type_intervention),
+            (i.technicien_id, filters.technicien_id),
+            (i.client_id, filters.client_id),
+            (i.equipement_id, filters.equipement_id),
+            (i.urgence, filters.urgence),
+        ),
+    ]
     if filters.cree_apres is not None:
         conditions.append(i.date_creation >= filters.cree_apres)
     if filters.cree_avant is not None:
