@@ -10,8 +10,8 @@ from sqlalchemy import text
 SCHEMA = os.environ["DEMO_SCHEMA"]
 
 
-async def on_technicien(session, event: Event) -> None:
-    await session.execute(
+async def on_technicien(uow, event: Event) -> None:
+    await uow.session.execute(
         text(f"INSERT INTO {SCHEMA}.seen (event_id, type) VALUES (:i, :t)"),
         {"i": str(event.id), "t": event.type},
     )

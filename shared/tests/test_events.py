@@ -121,10 +121,12 @@ async def test_relay_wakes_on_notify_quickly(postgres_url, schema, redis_url) ->
 async def test_inbox_applies_a_redelivered_event_once(postgres_url, schema) -> None:
     applied: list[str] = []
 
-    async def on_created(session, event: Event) -> None:
+    async def on_created(uow, event: Event) -> None:
         applied.append(str(event.id))
-        await session.execute(text(f"CREATE TABLE IF NOT EXISTS {schema}.seen (id text)"))
-        await session.execute(text(f"INSERT INTO {schema}.seen VALUES (:i)"), {"i": str(event.id)})
+        await uow.session.execute(text(f"CREATE TABLE IF NOT EXISTS {schema}.seen (id text)"))
+        await uow.session.execute(
+            text(f"INSERT INTO {schema}.seen VALUES (:i)"), {"i": str(event.id)}
+        )
 
     handlers = {"technicien.*": on_created}
     db = Database(postgres_url)

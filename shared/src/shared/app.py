@@ -76,6 +76,7 @@ def create_service_app(
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
+    app.state.service = service
     app.state.db = Database(
         settings.database_url,
         application_name=service,

@@ -18,9 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import Problem
 
+MAX_KEY_LENGTH = 200
+
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=200, description="retry-safe create key"),
+    # checked by the unit of work (400 when empty or over MAX_KEY_LENGTH), not here (422)
+    Header(alias="Idempotency-Key", description="retry-safe create key (1 to 200 characters)"),
 ]
 
 
@@ -32,14 +35,16 @@ def idempotency_table(schema: str) -> sa.Table:
         sa.Column("key", sa.Text, primary_key=True),
         sa.Column("user_id", sa.Integer, primary_key=True),
         sa.Column("scope", sa.Text, nullable=False),
+        sa.Column("fingerprint", sa.Text),
         sa.Column("status_code", sa.Integer),
         sa.Column("body", JSONB),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
     )
 
 
-def create_idempotency_table(schema: str) -> None:
-    """Alembic op for a service's migration."""
+def create_idempotency_table(schema: str, *, fingerprint: bool = True) -> None:
+    """Alembic op for a service's migration (`fingerprint=False`: the first version of the
+    table, as migrations written before the request fingerprint created it)."""
     from alembic import op  # only migrations need Alembic: keep it out of API processes
 
     op.create_table(
@@ -47,6 +52,7 @@ def create_idempotency_table(schema: str) -> None:
         sa.Column("key", sa.Text, primary_key=True),
         sa.Column("user_id", sa.Integer, primary_key=True),
         sa.Column("scope", sa.Text, nullable=False),
+        *([sa.Column("fingerprint", sa.Text)] if fingerprint else []),
         sa.Column("status_code", sa.Integer),
         sa.Column("body", JSONB),
         sa.Column(
@@ -57,6 +63,19 @@ def create_idempotency_table(schema: str) -> None:
     op.create_index(
         "ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"], schema=schema
     )
+
+
+def add_fingerprint_column(schema: str) -> None:
+    """Alembic op: the request fingerprint of tables made before it existed."""
+    from alembic import op
+
+    op.add_column("idempotency_keys", sa.Column("fingerprint", sa.Text), schema=schema)
+
+
+def drop_fingerprint_column(schema: str) -> None:
+    from alembic import op
+
+    op.drop_column("idempotency_keys", "fingerprint", schema=schema)
 
 
 def drop_idempotency_table(schema: str) -> None:

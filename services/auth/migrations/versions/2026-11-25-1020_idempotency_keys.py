@@ -16,7 +16,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    create_idempotency_table("auth")
+    create_idempotency_table("auth", fingerprint=False)
 
 
 def downgrade() -> None:

@@ -324,7 +324,7 @@ DROP TYPE {S}.intervention_type;
 
 def upgrade() -> None:
     op.execute(UPGRADE)
-    create_idempotency_table(S)
+    create_idempotency_table(S, fingerprint=False)
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {S}.idempotency_keys TO {ROLE}")
 
 

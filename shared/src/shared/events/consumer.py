@@ -2,8 +2,9 @@
 
 A service declares `handlers = {"technicien.created": on_technicien, "technicien.*": ...}`;
 the worker gets a bootstep that consumes the service's durable event queue and, for each
-message, runs the matching handler and records the event id in the service's inbox in the
-same transaction (delivery is at least once, the effect exactly once).
+message, runs the matching handler in a unit of work (`shared.uow`) and records the event
+id in the service's inbox in the same transaction (delivery is at least once, the effect
+exactly once). Events a handler emits carry the incoming event's actor and correlation id.
 """
 
 from __future__ import annotations
@@ -16,17 +17,16 @@ from celery import bootsteps
 from kombu import Consumer, Message
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.context import RequestMeta
 from shared.db import Database
 from shared.events.broker import kombu_queues
 from shared.events.envelope import Event, EventQueue
 from shared.events.outbox import claim_event
 from shared.logging import get_logger
+from shared.uow import Handler, unit_of_work
 
 log = get_logger(__name__)
-
-Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 
 
 def match_handler(handlers: dict[str, Handler], event_type: str) -> Handler | None:
@@ -44,12 +44,15 @@ async def apply_event(
 ) -> bool:
     """Apply `event` once; returns False when it had already been applied or is not ours."""
     handler = match_handler(handlers, event.type)
-    async with db.sessionmaker() as session, session.begin():
-        if not await claim_event(session, schema, event):
+    meta = RequestMeta(
+        request_id=event.correlation_id or str(event.id), client_ip=None, user_agent=None
+    )
+    async with unit_of_work(db, schema=schema, actor_id=event.actor_id, meta=meta) as uow:
+        if not await claim_event(uow.session, schema, event):
             log.info("event.duplicate_skipped", event_id=str(event.id), type=event.type)
             return False
         if handler is not None:
-            await handler(session, event)
+            await handler(uow, event)
     return handler is not None
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from shared.errors import Problem, conflict, unprocessable
 from shared.events import Event
 from shared.logging import get_logger
+from shared.uow import UnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interventions.techniciens import repository
@@ -28,7 +29,7 @@ def _disponibilite(value: Any) -> Disponibilite:
         return Disponibilite.indisponible
 
 
-async def on_technicien(session: AsyncSession, event: Event) -> None:
+async def on_technicien(uow: UnitOfWork, event: Event) -> None:
     """technicien.created|updated|deleted -> the replica (deleted = inactive, kept)."""
     data = event.data
     if not isinstance(data.get("id"), int):
@@ -47,10 +48,10 @@ async def on_technicien(session: AsyncSession, event: Event) -> None:
         "is_active": bool(data.get("is_active", True)) and event.type != "technicien.deleted",
         "updated_at": event.occurred_at,
     }
-    await repository.upsert(session, TechnicienReplica, values)
+    await repository.upsert(uow.session, TechnicienReplica, values)
 
 
-async def on_client(session: AsyncSession, event: Event) -> None:
+async def on_client(uow: UnitOfWork, event: Event) -> None:
     """client.created|updated|deleted -> the replica (deleted = inactive, kept)."""
     data = event.data
     if not isinstance(data.get("id"), int):
@@ -64,7 +65,7 @@ async def on_client(session: AsyncSession, event: Event) -> None:
         "is_active": bool(data.get("is_active", True)) and event.type != "client.deleted",
         "updated_at": event.occurred_at,
     }
-    await repository.upsert(session, ClientReplica, values)
+    await repository.upsert(uow.session, ClientReplica, values)
 
 
 async def technicien_affectable(session: AsyncSession, technicien_id: int) -> TechnicienReplica:
