@@ -23,6 +23,7 @@ async def test_healthz_readyz_metrics(name, entry_point, migrate) -> None:
             assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
             metrics = await client.get("/metrics")
             assert "http_requests_total" in metrics.text
+            assert f'mif_event_dead_letters{{service="{name}"}} 0.0' in metrics.text
     finally:
         await app.state.db.dispose()
 

@@ -36,7 +36,23 @@ def health_router(checks: Callable[[Request], dict[str, Check]]) -> APIRouter:
         return {"status": "ready", "checks": status}
 
     @router.get("/metrics")
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        await refresh_dead_letter_gauge(request)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+async def refresh_dead_letter_gauge(request: Request) -> None:
+    """The worker has no HTTP port: the service's API reports its dead letters, read from
+    the table at each scrape. A service without a database (the gateway) has none."""
+    state = request.app.state
+    db, schema = getattr(state, "db", None), getattr(state, "service", None)
+    if db is None or schema is None:
+        return
+    from shared.events.dead_letters import refresh_gauge
+
+    try:
+        await asyncio.wait_for(refresh_gauge(db, schema), timeout=2.0)
+    except Exception:  # a scrape must answer even when the database does not
+        return

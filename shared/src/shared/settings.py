@@ -42,6 +42,11 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 10
     db_echo: bool = False
+    # Events: tries of a failing handler before its event is dead-lettered, the first
+    # backoff (doubled each time), and how long published events / inbox ids are kept.
+    event_max_attempts: int = 5
+    event_retry_delay_seconds: float = 0.5
+    event_retention_days: int = 90
 
     @classmethod
     def settings_customise_sources(

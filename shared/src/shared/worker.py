@@ -12,7 +12,7 @@ from celery import Celery
 from kombu import Queue
 
 from shared.db import Database
-from shared.events.consumer import Handler, make_event_consumer_step
+from shared.events.consumer import Handler, RetryPolicy, make_event_consumer_step
 from shared.events.envelope import EventQueue
 from shared.settings import ServiceSettings
 
@@ -99,7 +99,15 @@ def make_service_worker(
     if event_queue.bindings:
         app.steps["consumer"].add(
             make_event_consumer_step(
-                event_queue, service, handlers, lambda: worker_database(settings), run_async
+                event_queue,
+                service,
+                handlers,
+                lambda: worker_database(settings),
+                run_async,
+                RetryPolicy(
+                    max_attempts=settings.event_max_attempts,
+                    base_delay=settings.event_retry_delay_seconds,
+                ),
             )
         )
     return app

@@ -13,25 +13,23 @@ import argparse
 import os
 import signal
 import threading
-from dataclasses import dataclass
-from importlib.metadata import entry_points
 
 import psycopg
 from kombu import Connection
 
 from shared.db import libpq_url
 from shared.events.broker import declare, publish, registered_event_queues
+from shared.events.operations import (
+    Source,
+    broker_url_from_env,
+    service_database_url,
+    service_names,
+)
 from shared.events.outbox import NOTIFY_CHANNEL
 from shared.logging import configure_logging, get_logger
 from shared.settings import broker_url_for
 
 log = get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class Source:
-    schema: str
-    dsn: str
 
 
 class OutboxRelay:
@@ -137,12 +135,11 @@ class OutboxRelay:
 
 def sources_from_env() -> list[Source]:
     """One source per installed service: its `<SERVICE>_DATABASE_URL`, else `DATABASE_URL`."""
-    default = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    names = sorted(ep.name for ep in entry_points(group="mif.services") if ep.name != "gateway")
+    names = service_names()
     wanted = os.environ.get("RELAY_SCHEMAS")
     if wanted:
         names = [n for n in names if n in wanted.split(",")]
-    return [Source(n, os.environ.get(f"{n.upper()}_DATABASE_URL", default)) for n in names]
+    return [Source(n, service_database_url(n)) for n in names]
 
 
 def main() -> None:
@@ -152,10 +149,7 @@ def main() -> None:
     configure_logging(
         os.environ.get("LOG_LEVEL", "INFO"), json=os.environ.get("ENVIRONMENT") == "production"
     )
-    broker_url = os.environ.get(
-        "BROKER_URL", os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    )
-    relay = OutboxRelay(sources_from_env(), broker_url)
+    relay = OutboxRelay(sources_from_env(), broker_url_from_env())
     if args.once:
         relay.drain_once()
         return

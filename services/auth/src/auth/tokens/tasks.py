@@ -6,6 +6,7 @@ import datetime as dt
 
 from shared.db import utcnow
 from shared.logging import get_logger
+from shared.tasks import service_task
 from shared.worker import run_async, worker_database
 
 from auth.tokens import repository
@@ -32,6 +33,6 @@ async def purge_expired_refresh_tokens() -> int:
     return total
 
 
-@app.task(name="auth.tokens.purge_expired", soft_time_limit=240, time_limit=300)
+@service_task(app, "auth.tokens.purge_expired", soft_time_limit=240, time_limit=300)
 def purge_expired() -> int:
     return run_async(purge_expired_refresh_tokens())

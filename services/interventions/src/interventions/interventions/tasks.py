@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.tasks import service_task
 from shared.worker import run_async, worker_database
 
 from interventions.interventions import periodic
@@ -11,7 +12,7 @@ GENERATE_PREVENTIVE = "interventions.preventive.generate"
 ARCHIVE = "interventions.archival.run"
 
 
-@app.task(name=GENERATE_PREVENTIVE, soft_time_limit=240, time_limit=300)
+@service_task(app, GENERATE_PREVENTIVE, soft_time_limit=240, time_limit=300)
 def generate_preventive() -> int:
     """Open the preventive interventions due within the horizon; returns how many."""
     return run_async(
@@ -23,7 +24,7 @@ def generate_preventive() -> int:
     )
 
 
-@app.task(name=ARCHIVE, soft_time_limit=480, time_limit=540)
+@service_task(app, ARCHIVE, soft_time_limit=480, time_limit=540)
 def archive_and_purge() -> dict[str, int]:
     """Archive old closed interventions, then purge audit rows past retention."""
     db = worker_database(settings)

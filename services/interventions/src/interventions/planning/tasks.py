@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.tasks import service_task
 from shared.worker import run_async, worker_database
 
 from interventions.planning.service import envoyer_rappels
@@ -10,7 +11,7 @@ from interventions.worker import app, settings
 SEND_REMINDERS = "interventions.planning.send_reminders"
 
 
-@app.task(name=SEND_REMINDERS, soft_time_limit=240, time_limit=300)
+@service_task(app, SEND_REMINDERS, soft_time_limit=240, time_limit=300)
 def send_reminders() -> int:
     """Remind confirmed slots starting within 24 h (each exactly once); returns how many."""
     return run_async(

@@ -1,0 +1,26 @@
+"""auth: dead-letter store of events, indexes for replay and retention purges.
+
+Revision ID: auth_0006
+Revises: auth_0005
+Create Date: 2026-12-02 03:00:00
+"""
+
+from collections.abc import Sequence
+
+from shared.events.migration_ops import (
+    create_dead_letters_and_retention_indexes,
+    drop_dead_letters_and_retention_indexes,
+)
+
+revision: str = "auth_0006"
+down_revision: str | None = "auth_0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    create_dead_letters_and_retention_indexes("auth")
+
+
+def downgrade() -> None:
+    drop_dead_letters_and_retention_indexes("auth")

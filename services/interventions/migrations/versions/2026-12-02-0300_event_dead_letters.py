@@ -1,0 +1,26 @@
+"""interventions: dead-letter store of events, indexes for replay and retention purges.
+
+Revision ID: interventions_0005
+Revises: interventions_0004
+Create Date: 2026-12-02 03:00:00
+"""
+
+from collections.abc import Sequence
+
+from shared.events.migration_ops import (
+    create_dead_letters_and_retention_indexes,
+    drop_dead_letters_and_retention_indexes,
+)
+
+revision: str = "interventions_0005"
+down_revision: str | None = "interventions_0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    create_dead_letters_and_retention_indexes("interventions")
+
+
+def downgrade() -> None:
+    drop_dead_letters_and_retention_indexes("interventions")
