@@ -394,3 +394,22 @@ def test_service_task_refuses_an_undotted_name_or_inverted_limits() -> None:
     task = app.tasks["x.tokens.purge"]
     assert (task.queue, task.acks_late, task.reject_on_worker_lost) == ("x", True, True)
     assert (task.soft_time_limit, task.time_limit, task.retry_jitter) == (10, 20, True)
+
+
+def test_every_worker_runs_the_retention_purge_task(consumer, postgres_url) -> None:
+    from celery import Celery
+
+    old = event(consumer.schema, "ancien")
+    sql(
+        postgres_url,
+        f"INSERT INTO {consumer.schema}.outbox (event_id, type, payload, created_at, "
+        "published_at) VALUES (%s, 'x', '{}', now() - interval '100 days', "
+        "now() - interval '100 days')",
+        old.id,
+    )
+    count = f"SELECT count(*) FROM {consumer.schema}.outbox WHERE event_id = %s"
+    assert sql(postgres_url, count, old.id) == [(1,)]
+    Celery(broker=consumer.broker_url).send_task(
+        f"{consumer.schema}.events.purge", queue=consumer.schema
+    )
+    wait_for(lambda: sql(postgres_url, count, old.id) == [(0,)])

@@ -22,6 +22,7 @@ T = TypeVar("T")
 # task would be handed to a second worker.
 TASK_TIME_LIMIT = 600
 VISIBILITY_TIMEOUT = 2 * TASK_TIME_LIMIT + 60
+EVENT_PURGE_SECONDS = 3600.0
 
 
 def make_celery(
@@ -74,7 +75,13 @@ def beat_schedule() -> dict[str, Any]:
     """Every service's periodic tasks, from the `mif.beat` entry points (a dict each)."""
     from importlib.metadata import entry_points
 
-    schedule: dict[str, Any] = {}
+    from shared.events.operations import service_names
+    from shared.schedule import every
+
+    schedule: dict[str, Any] = {
+        f"{service}.events.purge": every(f"{service}.events.purge", EVENT_PURGE_SECONDS, service)
+        for service in service_names()
+    }
     for ep in entry_points(group="mif.beat"):
         schedule.update(ep.load())
     return schedule
@@ -96,6 +103,7 @@ def make_service_worker(
     configure_logging(settings.log_level, json=settings.json_logs)
     app = make_celery(service, settings, extra_queues=extra_queues)
     app.conf.include = include
+    register_event_upkeep(app, service, settings)
     if event_queue.bindings:
         app.steps["consumer"].add(
             make_event_consumer_step(
@@ -111,6 +119,19 @@ def make_service_worker(
             )
         )
     return app
+
+
+def register_event_upkeep(app: Celery, service: str, settings: ServiceSettings) -> None:
+    """The task `<service>.events.purge` (beat runs it hourly): published events and inbox
+    ids past `event_retention_days`, deleted in batches."""
+    from shared.events.operations import purge_expired_events
+    from shared.tasks import service_task
+
+    @service_task(app, f"{service}.events.purge", soft_time_limit=540, time_limit=600)
+    def purge_events() -> dict[str, int]:
+        return run_async(
+            purge_expired_events(worker_database(settings), service, settings.event_retention_days)
+        )
 
 
 _databases: dict[str, Database] = {}
