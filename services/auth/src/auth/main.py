@@ -12,6 +12,7 @@ from shared.settings import redis_client_url
 from auth.clients.router import router as clients_router
 from auth.competences.router import router as competences_router
 from auth.config import Settings
+from auth.internal.router import router as internal_router
 from auth.keys.router import router as keys_router
 from auth.keys.service import KeyStore, ensure_signing_key, fernet_for
 from auth.techniciens.router import router as techniciens_router
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             techniciens_router,
             clients_router,
             competences_router,
+            internal_router,
         ],
         description="Users, technicians, clients, competences, tokens and keys.",
         on_startup=_startup,

@@ -27,12 +27,16 @@ async def upsert(
     await session.execute(stmt)
 
 
-async def get_technicien(session: AsyncSession, technicien_id: int) -> TechnicienReplica | None:
-    return await session.get(TechnicienReplica, technicien_id)
+async def get_technicien(
+    session: AsyncSession, technicien_id: int, *, refresh: bool = False
+) -> TechnicienReplica | None:
+    return await session.get(TechnicienReplica, technicien_id, populate_existing=refresh)
 
 
-async def get_client(session: AsyncSession, client_id: int) -> ClientReplica | None:
-    return await session.get(ClientReplica, client_id)
+async def get_client(
+    session: AsyncSession, client_id: int, *, refresh: bool = False
+) -> ClientReplica | None:
+    return await session.get(ClientReplica, client_id, populate_existing=refresh)
 
 
 async def list_techniciens(session: AsyncSession) -> list[TechnicienReplica]:

@@ -1,0 +1,1 @@
+"""internal feature of the auth service: reads for other services' replicas."""
