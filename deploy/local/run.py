@@ -47,6 +47,9 @@ READY_MARKER = "MIF ERP ready at"
 EMBEDDED_MARKER = "MIF_EMBEDDED "
 MIGRATED_MARKER = "all migrations applied"
 BACKGROUND_DELAY = 20.0
+# Idle memory is printed once this long after the workers, beat and relay were started.
+MEMORY_DELAY = 30.0
+MEMORY_MARKER = "idle memory:"
 # glibc gives each thread its own malloc arena (8 x cores); fifteen mostly idle interpreters
 # need few, and fewer arenas keep their memory from fragmenting (the user may override it).
 CHILD_DEFAULTS = {"MALLOC_ARENA_MAX": "2"}
@@ -84,6 +87,10 @@ def config_env(config: Config, environ: dict[str, str] | None = None) -> dict[st
         "ENVIRONMENT": "development",
         "JWKS_URL": f"{config.url('auth')}/api/v1/auth/jwks.json",
         **{f"GATEWAY_{s.upper()}_URL": config.url(s) for s in SERVICES},
+        # service-to-service calls (shared.internal): a replica asking the owner of an id
+        **{f"{s.upper()}_INTERNAL_URL": config.url(s) for s in SERVICES},
+        # refused outside development (shared.internal): production sets its own
+        "SERVICE_TOKEN_SECRET": "dev-insecure-service-token-secret-change-me-0123456789",
     }
     env = {key: environ.get(key, value) for key, value in defaults.items()}
     env["DATABASE_URL"] = config.database_url
@@ -121,6 +128,24 @@ def processes(config: Config, environ: dict[str, str] | None = None) -> list[Pro
     table.append(Process("beat", beat, env))
     table.append(Process("relay", (sys.executable, "-m", "shared.events.relay"), env))
     return table
+
+
+def local_processes(config: Config, environ: dict[str, str] | None = None) -> list[Process]:
+    """What `make run` starts: the process table with the per-service workers folded into
+    one `worker` process consuming every queue (`shared.all_workers`): one interpreter
+    and one pool child instead of six of each, on a machine where nothing needs scaling."""
+    table = processes(config, environ)
+    workers = [p for p in table if p.name.startswith("worker-")]
+    queues = [q for service in SERVICES for q in WORKER_QUEUES[service]]
+    argv = (
+        workers[0].argv[0], "-A", "shared.all_workers", "worker",
+        "-Q", ",".join(queues), "-n", "worker@%h",
+        "--concurrency", "1", "--loglevel", "INFO", "--without-mingle", "--without-gossip",
+    )  # fmt: skip
+    merged = Process("worker", argv, workers[0].env)
+    first = table.index(workers[0])
+    rest = [p for p in table if p not in workers]
+    return [*rest[:first], merged, *rest[first:]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,7 +475,7 @@ def supervise() -> int:
             sup.say(f"embedded PostgreSQL and Redis up ({time.monotonic() - started:.1f} s)")
         assert database_url and redis_url
         config = Config(database_url, redis_url, data_dir, port_base)
-        table = processes(config, environ)
+        table = local_processes(config, environ)
         env = config_env(config, environ)
 
         # The services start as soon as every schema is migrated; the admin bootstrap (one
@@ -481,6 +506,7 @@ def supervise() -> int:
             if not sup.stopping:
                 sup.spawn(process, environ)
         background_at = time.monotonic() + BACKGROUND_DELAY
+        memory_at: float | None = None
 
         ready_urls = (
             [f"{config.url('gateway')}/readyz"]
@@ -508,6 +534,10 @@ def supervise() -> int:
                     if not sup.stopping:
                         sup.spawn(process, environ)
                 background = []
+                memory_at = time.monotonic() + MEMORY_DELAY
+            if memory_at is not None and time.monotonic() >= memory_at and announced:
+                sup.say(idle_memory(list(sup.children.values()), infra))
+                memory_at = None
     finally:
         sup.stopping = True
         sup.stop_all()
@@ -517,6 +547,47 @@ def supervise() -> int:
             sup.stop_all([infra], timeout=30)
         sup.say("stopped")
     return 0
+
+
+def _pss_kib(pid: int) -> int:
+    """Proportional set size of `pid` (pages shared with others counted by share)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _group_members(pgids: set[int]) -> list[int]:
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # fields after the parenthesised command: state ppid pgrp ...
+        if int(stat.rsplit(")", 1)[1].split()[2]) in pgids:
+            members.append(int(entry.name))
+    return members
+
+
+def idle_memory(children: list[Child], infra: Child | None) -> str:
+    """The system's memory now, as `make run` prints it: the PSS of every process of the
+    services (each child led its own process group), and of the embedded servers apart."""
+    own = {c.popen.pid for c in children if c.popen is not None and c.running}
+    pids = _group_members(own)
+    total = sum(_pss_kib(pid) for pid in pids) + _pss_kib(os.getpid())
+    line = f"{MEMORY_MARKER} {total / 1024:.0f} MiB PSS ({len(pids) + 1} processes"
+    if infra is not None and infra.popen is not None and infra.running:
+        embedded = _group_members({infra.popen.pid})
+        servers = sum(_pss_kib(pid) for pid in embedded)
+        line += f"; embedded PostgreSQL and Redis: {servers / 1024:.0f} MiB more"
+    return line + ")"
 
 
 def _module_of(process: Process) -> str:
@@ -582,7 +653,7 @@ def _print_table() -> int:
         Path(os.environ.get("MIF_DATA_DIR", ROOT / ".data")).resolve(),
         int(os.environ.get("MIF_PORT_BASE", "8000")),
     )
-    for process in processes(config):
+    for process in local_processes(config):
         print(f"{process.name:<22} {' '.join(process.argv)}")
     return 0
 

@@ -64,6 +64,22 @@ def test_table_matches_the_architecture(table: dict[str, Any]) -> None:
     )
 
 
+def test_make_run_folds_the_workers_into_one_process_consuming_every_queue() -> None:
+    config = run.Config("postgresql://db/x", "redis://r/0", Path("/data"), port_base=8000)
+    table = {p.name: p for p in run.processes(config, environ={})}
+    local = {p.name: p for p in run.local_processes(config, environ={})}
+    services = ["auth", "interventions", "inventory", "billing", "reporting", "notifications"]
+    assert list(local) == ["gateway", *services, "worker", "beat", "relay"]
+    worker = local["worker"].argv
+    assert worker[worker.index("-A") + 1] == "shared.all_workers"
+    every_queue = set().union(*(_queues(table[f"worker-{s}"].argv) for s in services))
+    assert _queues(worker) == every_queue
+    assert "reporting.heavy" in every_queue
+    assert local["worker"].env == table["worker-auth"].env
+    for name in local.keys() - {"worker"}:
+        assert local[name] == table[name], name
+
+
 def test_ports_and_data_dir_are_configurable() -> None:
     config = run.Config("postgresql://db/x", "redis://r/0", Path("/elsewhere"), port_base=28000)
     table = {p.name: p for p in run.processes(config, environ={})}

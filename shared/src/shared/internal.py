@@ -7,7 +7,8 @@ valid `SERVICE_TOKEN_TTL` seconds. User tokens (RS256, auth's keys) are never ac
 internal endpoints and service tokens never on public ones: the algorithms, keys and
 audiences differ. The gateway routes no `/api/v1/internal/...` path, so internal endpoints
 are only reachable inside the deployment's network. Production refuses the development
-secret (`dev-insecure-` marker) and any secret shorter than 32 characters.
+secret (`dev-insecure-` marker), a `CHANGE-ME` template value and any secret shorter
+than 32 characters.
 
     # owner (auth): router = APIRouter(prefix="/internal", dependencies=[ServiceCallerDep])
     # caller (interventions):
@@ -55,7 +56,8 @@ def service_secret() -> str:
     """`SERVICE_TOKEN_SECRET`; the development default only outside production."""
     secret = os.environ.get("SERVICE_TOKEN_SECRET", DEV_SERVICE_SECRET)
     if os.environ.get("ENVIRONMENT", "development") not in ("development", "test"):
-        if secret.startswith(DEV_SECRET_PREFIX) or len(secret) < MIN_SECRET_LENGTH:
+        placeholder = secret.startswith(DEV_SECRET_PREFIX) or "change-me" in secret.lower()
+        if placeholder or len(secret) < MIN_SECRET_LENGTH:
             raise RuntimeError(
                 "SERVICE_TOKEN_SECRET must be set to a random value of at least "
                 f"{MIN_SECRET_LENGTH} characters outside development"

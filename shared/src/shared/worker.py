@@ -6,6 +6,7 @@ import asyncio
 import os
 import threading
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from celery import Celery
@@ -87,6 +88,23 @@ def beat_schedule() -> dict[str, Any]:
     return schedule
 
 
+@dataclass(frozen=True)
+class ServiceWorker:
+    """What a service's worker consumes: kept on its Celery app (`app.mif_service`) so that
+    one process can serve several services (`shared.all_workers`, for `make run`)."""
+
+    service: str
+    settings: ServiceSettings
+    event_queue: EventQueue
+    handlers: dict[str, Handler]
+    include: list[str]
+    extra_queues: tuple[str, ...] = ()
+
+    @property
+    def queues(self) -> tuple[str, ...]:
+        return (self.service, *self.extra_queues)
+
+
 def make_service_worker(
     service: str,
     settings: ServiceSettings,
@@ -101,15 +119,25 @@ def make_service_worker(
     from shared.logging import configure_logging
 
     configure_logging(settings.log_level, json=settings.json_logs)
+    spec = ServiceWorker(service, settings, event_queue, handlers, include, extra_queues)
     app = make_celery(service, settings, extra_queues=extra_queues)
-    app.conf.include = include
-    register_event_upkeep(app, service, settings)
-    if event_queue.bindings:
+    app.conf.include = list(include)
+    serve(app, spec)
+    app.mif_service = spec  # type: ignore[attr-defined]
+    return app
+
+
+def serve(app: Celery, spec: ServiceWorker, *, upkeep: bool = True) -> None:
+    """Make `app` do `spec`'s work: its upkeep task and its event consumer."""
+    if upkeep:
+        register_event_upkeep(app, spec.service, spec.settings)
+    if spec.event_queue.bindings:
+        settings = spec.settings
         app.steps["consumer"].add(
             make_event_consumer_step(
-                event_queue,
-                service,
-                handlers,
+                spec.event_queue,
+                spec.service,
+                spec.handlers,
                 lambda: worker_database(settings),
                 run_async,
                 RetryPolicy(
@@ -118,7 +146,6 @@ def make_service_worker(
                 ),
             )
         )
-    return app
 
 
 def register_event_upkeep(app: Celery, service: str, settings: ServiceSettings) -> None:

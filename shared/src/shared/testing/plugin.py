@@ -45,6 +45,13 @@ def test_env(postgres_url: str, redis_url: str) -> Iterator[dict[str, str]]:
         "DATABASE_URL": postgres_url,
         "REDIS_URL": redis_url,
         "LOG_LEVEL": os.environ.get("TEST_LOG_LEVEL", "WARNING"),
+        # internal calls go nowhere unless a test points them somewhere: a system another
+        # run started on the default ports must not answer for this test's database
+        **{
+            f"{name.upper()}_INTERNAL_URL": "http://127.0.0.1:9"
+            for name in ("auth", "interventions", "inventory", "billing", "reporting")
+        },
+        "NOTIFICATIONS_INTERNAL_URL": "http://127.0.0.1:9",
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
