@@ -70,7 +70,7 @@ async def test_an_intervention_from_creation_to_closure(world: World) -> None:
     ]
     for step in steps:
         assert await world.apply(step)
-    created, affectee, en_cours, cloturee = [await world.notifications(s.id) for s in steps]
+    created, _, en_cours, cloturee = [await world.notifications(s.id) for s in steps]
     assert [r[0] for r in created] == sorted([world.responsable, world.admin])
     assert created[0][3] == (
         f"Nouvelle intervention n°{i} « Fuite d'huile » (priorité haute) créée sur "

@@ -54,7 +54,7 @@ class Stream:
 
     async def _run(self) -> None:
         async with (
-            httpx.AsyncClient(base_url=self.base, timeout=None) as http,
+            httpx.AsyncClient(base_url=self.base, timeout=httpx.Timeout(10, read=60)) as http,
             http.stream("GET", "/api/v1/notifications/stream", headers=self.headers) as answer,
         ):
             assert answer.status_code == 200
