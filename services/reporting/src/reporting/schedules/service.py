@@ -169,7 +169,8 @@ async def tick(uow: UnitOfWork, now: dt.datetime, limit: int = 50) -> list[int]:
                     " s.nom_schedule, r.type_report::text AS type_report,"
                     " r.format::text AS format,"
                     " r.parametres"
-                    f" FROM {SCHEMA}.report_schedules s JOIN {SCHEMA}.reports r ON r.id = s.report_id"
+                    f" FROM {SCHEMA}.report_schedules s"
+                    f" JOIN {SCHEMA}.reports r ON r.id = s.report_id"
                     " WHERE s.active AND s.prochaine_execution <= :now"
                     " ORDER BY s.prochaine_execution LIMIT :limit FOR UPDATE OF s SKIP LOCKED"
                 ),
