@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    code = subprocess.call(
+    code = subprocess.call(  # noqa: S603 (our own interpreter and fixed arguments)
         [
             sys.executable,
             "-m",

@@ -297,8 +297,8 @@ async def test_events_apply_once_and_never_go_back(apply: Apply, db: Database) -
         row = (
             await conn.execute(
                 sa.text(
-                    "SELECT statut, duree_reelle, satisfaction_client FROM reporting.rm_interventions"
-                    " WHERE id = :i"
+                    "SELECT statut, duree_reelle, satisfaction_client"
+                    " FROM reporting.rm_interventions WHERE id = :i"
                 ),
                 {"i": i},
             )

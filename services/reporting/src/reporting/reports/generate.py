@@ -75,9 +75,10 @@ async def generate(db: Database, settings: Settings, report_id: int) -> str:
     if row is None:
         return "deja_pris"
     storage = Storage(settings.reports_dir)
-    temp = storage.temp_path()
     lease = _Lease(db, settings, report_id, owner)
+    temp: Path | None = None
     try:
+        temp = storage.temp_path()
         await _write(settings, row, temp, lease)
         chemin = await storage.keep(temp)
         async with unit_of_work(db, schema=SCHEMA) as uow:
@@ -98,8 +99,9 @@ async def generate(db: Database, settings: Settings, report_id: int) -> str:
             await service.fail(uow, report_id, _message(exc), owner)
         return "erreur"
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
+        if temp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
 
 
 def _message(exc: BaseException) -> str:
