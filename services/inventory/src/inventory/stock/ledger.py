@@ -53,6 +53,10 @@ _MOUVEMENT = sa.text(
         bon_commande, bon_livraison
     """
 )
+_TAKE = sa.text(
+    f"UPDATE {SCHEMA}.stocks SET quantite = quantite + :delta, updated_at = now() "
+    "WHERE piece_id = :piece_id AND emplacement = :e"
+)
 _SAVE = sa.text(
     f"""
     UPDATE {SCHEMA}.pieces_detachees
@@ -86,9 +90,10 @@ async def locations(uow: UnitOfWork, piece_id: int) -> dict[str, int]:
 
 
 async def add(uow: UnitOfWork, piece_id: int, emplacement: str, delta: int) -> None:
-    """Change what a location holds (the caller checked it stays >= 0)."""
+    """Change what a location holds (the caller checked it stays >= 0). A decrease is a
+    plain UPDATE: an upsert's proposed row (a negative quantity) would break the CHECK."""
     await uow.session.execute(
-        _ADD,
+        _TAKE if delta < 0 else _ADD,
         {
             "piece_id": piece_id,
             "e": emplacement,
