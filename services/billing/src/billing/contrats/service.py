@@ -150,6 +150,7 @@ async def count_closed(uow: UnitOfWork, contrat: Contrat) -> bool:
     contrat.nb_interventions_utilisees = before + 1
     incluses = contrat.nb_interventions_incluses
     await uow.session.flush()
+    await uow.session.refresh(contrat)
     if incluses > 0:
         after = before + 1
         if before * 5 < incluses * 4 <= after * 5:
