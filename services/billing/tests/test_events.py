@@ -185,9 +185,9 @@ async def test_client_replica_keeps_ice_and_address(world) -> None:
         i=cid,
     )
     assert rows == [("ACME Maroc", "002233445566778", "Zone industrielle, Tanger")]
+    newer = {"id": cid, "nom_entreprise": "ACME", "ice": "12AB"}
     await world.deliver(Event(type="client.updated", producer="auth", aggregate_id=str(cid),
-                              occurred_at=t0 + dt.timedelta(seconds=5),
-                              data={"id": cid, "nom_entreprise": "ACME", "ice": "12AB"}))  # fmt: skip
+                              occurred_at=t0 + dt.timedelta(seconds=5), data=newer))  # fmt: skip
     rows = await world.rows(
         "SELECT nom_entreprise, ice FROM billing.clients_replica WHERE id = :i", i=cid
     )
