@@ -12,11 +12,11 @@ from shared.testing.infra import scratch_database
 # service: (this migration, the one before it)
 REVISIONS = {
     "auth": ("auth_0006", "auth_0005"),
-    "billing": ("billing_0002", "billing_0001"),
+    "billing": ("billing_0003", "billing_0002"),
     "interventions": ("interventions_0005", "interventions_0004"),
-    "inventory": ("inventory_0002", "inventory_0001"),
-    "notifications": ("notifications_0002", "notifications_0001"),
-    "reporting": ("reporting_0002", "reporting_0001"),
+    "inventory": ("inventory_0003", "inventory_0002"),
+    "notifications": ("notifications_0003", "notifications_0002"),
+    "reporting": ("reporting_0003", "reporting_0002"),
 }
 
 

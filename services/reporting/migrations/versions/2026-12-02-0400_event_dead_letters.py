@@ -1,8 +1,8 @@
 """reporting: dead-letter store of events, indexes for replay and retention purges.
 
-Revision ID: reporting_0002
-Revises: reporting_0001
-Create Date: 2026-12-02 03:00:00
+Revision ID: reporting_0003
+Revises: reporting_0002
+Create Date: 2026-12-02 04:00:00
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from shared.events.migration_ops import (
     drop_dead_letters_and_retention_indexes,
 )
 
-revision: str = "reporting_0002"
-down_revision: str | None = "reporting_0001"
+revision: str = "reporting_0003"
+down_revision: str | None = "reporting_0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
