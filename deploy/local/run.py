@@ -103,7 +103,11 @@ def processes(config: Config, environ: dict[str, str] | None = None) -> list[Pro
             "--loop", "uvloop", "--http", "httptools", "--no-access-log",
         )  # fmt: skip
         if api == "gateway":
-            # the gateway is the edge: it must not believe a caller's own X-Forwarded-For
+            # the gateway is the edge: it must not believe a caller's own X-Forwarded-For,
+            # and it bounds request heads, bodies and their timing (gateway.http)
+            argv = tuple(
+                "gateway.http:GatewayHttpProtocol" if a == "httptools" else a for a in argv
+            )
             argv += ("--no-proxy-headers",)
         table.append(Process(api, argv, env))
     for service in SERVICES:

@@ -50,6 +50,8 @@ READ_TIMEOUT = 1.0
 CORS_ORIGIN = "https://app.example"
 RATE = 20
 BURST = 40
+SLOW_TIMEOUT = 2.0
+MAX_JSON_BODY = 64 * 1024
 
 
 @dataclass
@@ -148,6 +150,11 @@ def gateway_env(dead_port: int, **overrides: str) -> dict[str, str]:
         "GATEWAY_CORS_ORIGINS": f"{CORS_ORIGIN}, https://other.example",
         "GATEWAY_RATE_LIMIT_PER_SECOND": str(RATE),
         "GATEWAY_RATE_LIMIT_BURST": str(BURST),
+        "GATEWAY_HEADER_TIMEOUT": str(SLOW_TIMEOUT),
+        "GATEWAY_BODY_TIMEOUT": str(SLOW_TIMEOUT),
+        "GATEWAY_MAX_JSON_BODY": str(MAX_JSON_BODY),
+        # the streaming tests send 200 MiB through
+        "GATEWAY_MAX_UPLOAD_BODY": str(300 * 1024 * 1024),
     }
     for name in UPSTREAM_PORTS:
         env[f"GATEWAY_{name.upper()}_URL"] = upstream_url(name)
@@ -168,7 +175,8 @@ def gateway(
         args = [
             sys.executable, "-m", "uvicorn", "--factory", "gateway.main:create_app",
             "--host", "127.0.0.1", "--port", str(port),
-            "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--no-proxy-headers",
+            "--loop", "uvloop", "--http", "gateway.http:GatewayHttpProtocol", "--no-access-log",
+            "--no-proxy-headers",
         ]  # fmt: skip
         env = gateway_env(dead_port)
         process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)

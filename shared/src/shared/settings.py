@@ -42,6 +42,11 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 10
     db_echo: bool = False
+    # Peers whose X-Forwarded-For is believed (the gateway's addresses or networks);
+    # the same variable uvicorn's --proxy-headers reads. Anyone else is its own client.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    # The optional checks (the broker) are reported by /readyz but do not decide it:
+    # the outbox keeps writes working while the broker is away.
 
     @classmethod
     def settings_customise_sources(
