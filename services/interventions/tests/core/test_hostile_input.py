@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-I = "/api/v1/interventions"
+IV = "/api/v1/interventions"
 E = "/api/v1/equipements"
 
 
@@ -25,7 +25,7 @@ E = "/api/v1/equipements"
 async def test_times_outside_the_window_are_422(world, value: str) -> None:
     i = await world.intervention()
     r = await world.http.patch(
-        f"{I}/{i['id']}", json={"date_limite": value}, headers=world.h("admin")
+        f"{IV}/{i['id']}", json={"date_limite": value}, headers=world.h("admin")
     )
     assert r.status_code == 422, r.text
     assert r.headers["content-type"] == "application/problem+json"
@@ -35,12 +35,12 @@ async def test_times_outside_the_window_are_422(world, value: str) -> None:
     )
     assert r.status_code == 422, r.text
     r = await world.http.put(
-        f"{I}/{i['id']}/planning",
+        f"{IV}/{i['id']}/planning",
         json={"date_debut": "2030-01-01T08:00:00Z", "date_fin": value},
         headers=world.h("admin"),
     )
     assert r.status_code == 422, r.text
-    r = await world.http.get(I, params={"cree_apres": value}, headers=world.h("admin"))
+    r = await world.http.get(IV, params={"cree_apres": value}, headers=world.h("admin"))
     assert r.status_code == 422, r.text
     r = await world.http.get("/api/v1/planning", params={"au": value}, headers=world.h("admin"))
     assert r.status_code == 422, r.text
@@ -74,7 +74,7 @@ async def test_a_time_without_offset_is_422_not_500(world) -> None:
     e = await world.equipement()
     for field in ("date_limite", "date_planifiee"):
         r = await world.http.post(
-            I,
+            IV,
             json={"equipement_id": e["id"], "titre": "x", field: "2030-01-01T00:00:00"},
             headers=world.h("admin"),
         )
@@ -110,10 +110,10 @@ async def test_a_stored_date_python_cannot_read_does_not_break_reading(world) ->
             ),
             {"id": e["id"]},
         )
-    r = await world.http.get(f"{I}/{i['id']}", headers=world.h("admin"))
+    r = await world.http.get(f"{IV}/{i['id']}", headers=world.h("admin"))
     assert r.status_code == 200, r.text
     assert r.json()["date_limite"].startswith("9999-12-31T23:59:59")
-    r = await world.http.get(I, params={"equipement_id": i["equipement_id"]},
+    r = await world.http.get(IV, params={"equipement_id": i["equipement_id"]},
                              headers=world.h("admin"))  # fmt: skip
     assert r.status_code == 200, r.text
     assert [x["id"] for x in r.json()["items"]] == [i["id"]]
@@ -121,7 +121,7 @@ async def test_a_stored_date_python_cannot_read_does_not_break_reading(world) ->
     assert r.status_code == 200, r.text
     assert r.json()["prochaine_maintenance"] == "9999-12-31"
     r = await world.http.patch(
-        f"{I}/{i['id']}", json={"date_limite": "2031-01-01T00:00:00Z"}, headers=world.h("admin")
+        f"{IV}/{i['id']}", json={"date_limite": "2031-01-01T00:00:00Z"}, headers=world.h("admin")
     )
     assert r.status_code == 200, r.text
 
@@ -130,12 +130,12 @@ async def test_a_stored_date_python_cannot_read_does_not_break_reading(world) ->
 async def test_ids_in_bodies_are_strict_integers(world, bad: object) -> None:
     e = await world.equipement()
     r = await world.http.post(
-        I, json={"equipement_id": bad, "titre": "x"}, headers=world.h("admin")
+        IV, json={"equipement_id": bad, "titre": "x"}, headers=world.h("admin")
     )
     assert r.status_code == 422, r.text
     i = await world.intervention(equipement_id=e["id"])
     r = await world.http.post(
-        f"{I}/{i['id']}/affectation", json={"technicien_id": bad}, headers=world.h("admin")
+        f"{IV}/{i['id']}/affectation", json={"technicien_id": bad}, headers=world.h("admin")
     )
     assert r.status_code == 422, r.text
 
@@ -144,7 +144,7 @@ async def test_ids_in_bodies_are_strict_integers(world, bad: object) -> None:
 async def test_ids_in_paths_are_strict_integers(world, bad: str) -> None:
     i = await world.intervention()
     assert i["id"] >= 1
-    r = await world.http.get(f"{I}/{bad}", headers=world.h("admin"))
+    r = await world.http.get(f"{IV}/{bad}", headers=world.h("admin"))
     assert r.status_code == 422, (bad, r.text)
-    r = await world.http.get(I, params={"equipement_id": bad}, headers=world.h("admin"))
+    r = await world.http.get(IV, params={"equipement_id": bad}, headers=world.h("admin"))
     assert r.status_code == 422, (bad, r.text)
