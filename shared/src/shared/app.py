@@ -17,6 +17,7 @@ from shared.db import Database
 from shared.errors import install_error_handlers
 from shared.health import Check, health_router
 from shared.logging import configure_logging, get_logger
+from shared.revocation import Revocations
 from shared.security import RemoteJWKS, TokenVerifier
 from shared.settings import ServiceSettings, redis_client_url
 
@@ -87,7 +88,10 @@ def create_service_app(
         echo=settings.db_echo,
     )
     app.state.verifier = TokenVerifier(
-        RemoteJWKS(settings.jwks_url), issuer=settings.jwt_issuer, audience=settings.jwt_audience
+        RemoteJWKS(settings.jwks_url),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        revocations=Revocations(settings.redis_url) if settings.revocation_check else None,
     )
     install_error_handlers(app)
     # Ready when the database answers; the broker (and any extra check) is reported in

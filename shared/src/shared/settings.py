@@ -45,8 +45,8 @@ class ServiceSettings(BaseSettings):
     # Peers whose X-Forwarded-For is believed (the gateway's addresses or networks);
     # the same variable uvicorn's --proxy-headers reads. Anyone else is its own client.
     forwarded_allow_ips: str = "127.0.0.1,::1"
-    # The optional checks (the broker) are reported by /readyz but do not decide it:
-    # the outbox keeps writes working while the broker is away.
+    # Refuse tokens of revoked users and sessions (markers in Redis, shared.revocation).
+    revocation_check: bool = True
 
     @classmethod
     def settings_customise_sources(
