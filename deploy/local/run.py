@@ -112,7 +112,7 @@ def processes(config: Config, environ: dict[str, str] | None = None) -> list[Pro
         table.append(Process(api, argv, env))
     for service in SERVICES:
         argv = (
-            str(bin_dir / "celery"), "-A", f"{service}.worker", "worker",
+            str(bin_dir / "celery"), "--quiet", "-A", f"{service}.worker", "worker",
             "-Q", ",".join(WORKER_QUEUES[service]), "-n", f"{service}@%h",
             "--concurrency", "1", "--loglevel", "INFO",
             # one worker per queue: nobody to synchronise with or gossip to
@@ -120,7 +120,8 @@ def processes(config: Config, environ: dict[str, str] | None = None) -> list[Pro
         )  # fmt: skip
         table.append(Process(f"worker-{service}", argv, env))
     schedule = config.data_dir / "celerybeat-schedule"
-    beat = (str(bin_dir / "celery"), "-A", "shared.beat", "beat", "--schedule", str(schedule),
+    beat = (str(bin_dir / "celery"), "--quiet", "-A", "shared.beat", "beat",
+            "--schedule", str(schedule),
             "--loglevel", "INFO")  # fmt: skip
     table.append(Process("beat", beat, env))
     table.append(Process("relay", (sys.executable, "-m", "shared.events.relay"), env))

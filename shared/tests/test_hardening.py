@@ -281,3 +281,36 @@ async def test_ready_when_the_database_answers_even_without_the_broker(tokens) -
     body = response.json()
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["broker"].startswith("error")
+
+
+# -- item 12: Celery's lines are JSON too -------------------------------------------------
+
+
+def test_beat_logs_json_lines_without_banner(tmp_path, redis_url: str) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    celery = str(Path(sys.executable).parent / "celery")
+    env = {**os.environ, "ENVIRONMENT": "production", "LOG_LEVEL": "INFO",
+           "REDIS_URL": redis_url, "LOG_FORMAT": "auto"}  # fmt: skip
+    log_path = tmp_path / "beat.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [celery, "--quiet", "-A", "shared.beat", "beat", "--schedule",
+             str(tmp_path / "schedule"), "--loglevel", "INFO"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 120  # importing every service takes a while
+            while time.monotonic() < deadline and "celery.ready" not in log_path.read_text():
+                assert process.poll() is None, log_path.read_text()
+                time.sleep(0.2)
+        finally:
+            process.terminate()
+            process.wait(10)
+    lines = [line for line in log_path.read_text().splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # each line JSON, or this raises
+    assert any(r["event"] == "celery.ready" for r in records)

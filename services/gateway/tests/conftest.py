@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,3 +200,37 @@ def gateway(
 async def client(gateway: Running) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=gateway.url, timeout=30.0) as c:
         yield c
+
+
+@pytest.fixture
+def launch_gateway(
+    upstream: dict[str, str], tmp_path: Path
+) -> Iterator[Callable[..., tuple[str, Path]]]:
+    """Start another gateway process with environment overrides; stopped at teardown.
+    Returns (its URL, its log file)."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def launch(**overrides: str) -> tuple[str, Path]:
+        port, dead_port = free_ports(2)
+        log_path = tmp_path / f"gateway-{port}.log"
+        args = [
+            sys.executable, "-m", "uvicorn", "--factory", "gateway.main:create_app",
+            "--host", "127.0.0.1", "--port", str(port), "--loop", "uvloop",
+            "--http", "gateway.http:GatewayHttpProtocol", "--no-access-log",
+            "--no-proxy-headers",
+        ]  # fmt: skip
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                args, env=gateway_env(dead_port, **overrides), stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        started.append(process)
+        url = f"http://127.0.0.1:{port}"
+        wait_http(f"{url}/healthz", process, timeout=90.0)
+        return url, log_path
+
+    try:
+        yield launch
+    finally:
+        for process in started:
+            stop(process)

@@ -5,6 +5,7 @@ saw (never the caller's claims), 501 for modules not built yet, /metrics off the
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
@@ -238,3 +239,18 @@ async def test_trailing_slash_is_not_redirected_by_the_gateway(
     response = await client.get(path, headers=auth(tokens, 1))
     assert response.status_code != 307
     assert "location" not in response.headers
+
+
+def test_every_log_line_is_json_in_production(launch_gateway) -> None:
+    """uvicorn's lines included; the gateway logs its own refusals with `request_id`."""
+    url, log_path = launch_gateway(ENVIRONMENT="production", LOG_LEVEL="INFO", LOG_FORMAT="auto")
+    r = httpx.get(f"{url}/api/v1/users", headers={"X-Request-ID": "refused-1"})
+    assert r.status_code == 401
+    # a later marker: the refusal is logged before this second answer
+    assert httpx.get(f"{url}/api/v1/nothing").status_code == 404
+    lines = [line for line in log_path.read_text().splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # each line JSON, or this raises
+    refused = [r for r in records if r.get("event") == "gateway.refused"]
+    assert refused and refused[0]["request_id"] == "refused-1" and refused[0]["status"] == 401
+    assert any("Started server process" in r.get("event", "") for r in records)
+    assert not any("rid" in r for r in records)
