@@ -110,12 +110,16 @@ def processes(config: Config, environ: dict[str, str] | None = None) -> list[Pro
             "--loop", "uvloop", "--http", "httptools", "--no-access-log",
         )  # fmt: skip
         if api == "gateway":
-            # the gateway is the edge: it must not believe a caller's own X-Forwarded-For
+            # the gateway is the edge: it must not believe a caller's own X-Forwarded-For,
+            # and it bounds request heads, bodies and their timing (gateway.http)
+            argv = tuple(
+                "gateway.http:GatewayHttpProtocol" if a == "httptools" else a for a in argv
+            )
             argv += ("--no-proxy-headers",)
         table.append(Process(api, argv, env))
     for service in SERVICES:
         argv = (
-            str(bin_dir / "celery"), "-A", f"{service}.worker", "worker",
+            str(bin_dir / "celery"), "--quiet", "-A", f"{service}.worker", "worker",
             "-Q", ",".join(WORKER_QUEUES[service]), "-n", f"{service}@%h",
             "--concurrency", "1", "--loglevel", "INFO",
             # one worker per queue: nobody to synchronise with or gossip to
@@ -123,7 +127,8 @@ def processes(config: Config, environ: dict[str, str] | None = None) -> list[Pro
         )  # fmt: skip
         table.append(Process(f"worker-{service}", argv, env))
     schedule = config.data_dir / "celerybeat-schedule"
-    beat = (str(bin_dir / "celery"), "-A", "shared.beat", "beat", "--schedule", str(schedule),
+    beat = (str(bin_dir / "celery"), "--quiet", "-A", "shared.beat", "beat",
+            "--schedule", str(schedule),
             "--loglevel", "INFO")  # fmt: skip
     table.append(Process("beat", beat, env))
     table.append(Process("relay", (sys.executable, "-m", "shared.events.relay"), env))

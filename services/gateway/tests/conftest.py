@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +50,8 @@ READ_TIMEOUT = 1.0
 CORS_ORIGIN = "https://app.example"
 RATE = 20
 BURST = 40
+SLOW_TIMEOUT = 2.0
+MAX_JSON_BODY = 64 * 1024
 
 
 @dataclass
@@ -148,6 +150,11 @@ def gateway_env(dead_port: int, **overrides: str) -> dict[str, str]:
         "GATEWAY_CORS_ORIGINS": f"{CORS_ORIGIN}, https://other.example",
         "GATEWAY_RATE_LIMIT_PER_SECOND": str(RATE),
         "GATEWAY_RATE_LIMIT_BURST": str(BURST),
+        "GATEWAY_HEADER_TIMEOUT": str(SLOW_TIMEOUT),
+        "GATEWAY_BODY_TIMEOUT": str(SLOW_TIMEOUT),
+        "GATEWAY_MAX_JSON_BODY": str(MAX_JSON_BODY),
+        # the streaming tests send 200 MiB through
+        "GATEWAY_MAX_UPLOAD_BODY": str(300 * 1024 * 1024),
     }
     for name in UPSTREAM_PORTS:
         env[f"GATEWAY_{name.upper()}_URL"] = upstream_url(name)
@@ -168,7 +175,8 @@ def gateway(
         args = [
             sys.executable, "-m", "uvicorn", "--factory", "gateway.main:create_app",
             "--host", "127.0.0.1", "--port", str(port),
-            "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--no-proxy-headers",
+            "--loop", "uvloop", "--http", "gateway.http:GatewayHttpProtocol", "--no-access-log",
+            "--no-proxy-headers",
         ]  # fmt: skip
         env = gateway_env(dead_port)
         process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -192,3 +200,37 @@ def gateway(
 async def client(gateway: Running) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=gateway.url, timeout=30.0) as c:
         yield c
+
+
+@pytest.fixture
+def launch_gateway(
+    upstream: dict[str, str], tmp_path: Path
+) -> Iterator[Callable[..., tuple[str, Path]]]:
+    """Start another gateway process with environment overrides; stopped at teardown.
+    Returns (its URL, its log file)."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def launch(**overrides: str) -> tuple[str, Path]:
+        port, dead_port = free_ports(2)
+        log_path = tmp_path / f"gateway-{port}.log"
+        args = [
+            sys.executable, "-m", "uvicorn", "--factory", "gateway.main:create_app",
+            "--host", "127.0.0.1", "--port", str(port), "--loop", "uvloop",
+            "--http", "gateway.http:GatewayHttpProtocol", "--no-access-log",
+            "--no-proxy-headers",
+        ]  # fmt: skip
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                args, env=gateway_env(dead_port, **overrides), stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        started.append(process)
+        url = f"http://127.0.0.1:{port}"
+        wait_http(f"{url}/healthz", process, timeout=90.0)
+        return url, log_path
+
+    try:
+        yield launch
+    finally:
+        for process in started:
+            stop(process)

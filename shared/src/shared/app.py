@@ -17,6 +17,7 @@ from shared.db import Database
 from shared.errors import install_error_handlers
 from shared.health import Check, health_router
 from shared.logging import configure_logging, get_logger
+from shared.revocation import Revocations
 from shared.security import RemoteJWKS, TokenVerifier
 from shared.settings import ServiceSettings, redis_client_url
 
@@ -74,6 +75,8 @@ def create_service_app(
         version="0.1.0",
         lifespan=lifespan,
         openapi_url="/openapi.json",
+        # no 307 to the service's own address for a trailing slash: 404 (issue 7, item 9)
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.service = service
@@ -85,19 +88,27 @@ def create_service_app(
         echo=settings.db_echo,
     )
     app.state.verifier = TokenVerifier(
-        RemoteJWKS(settings.jwks_url), issuer=settings.jwt_issuer, audience=settings.jwt_audience
+        RemoteJWKS(settings.jwks_url),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        revocations=Revocations(settings.redis_url) if settings.revocation_check else None,
     )
     install_error_handlers(app)
-    checks: dict[str, Check] = {"broker": broker_check(settings.effective_broker_url)}
-    checks.update(extra_checks or {})
+    # Ready when the database answers; the broker (and any extra check) is reported in
+    # the body only: the outbox keeps writes working while it is away, and a Redis blip
+    # must not take every pod out of the load balancer at once.
+    optional: dict[str, Check] = {"broker": broker_check(settings.effective_broker_url)}
+    optional.update(extra_checks or {})
 
     def ready_checks(request: Request) -> dict[str, Check]:
-        return {"database": request.app.state.db.ping, **checks}
+        return {"database": request.app.state.db.ping}
 
-    app.include_router(health_router(ready_checks))
+    app.include_router(health_router(ready_checks, optional=lambda _request: optional))
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
-    app.add_middleware(RequestContextMiddleware, service=service)
+    app.add_middleware(
+        RequestContextMiddleware, service=service, trusted_hops=settings.forwarded_allow_ips
+    )
     app.openapi = lambda: problem_openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -5,6 +5,7 @@ names its task and queue, so beat never imports task code, and each entry expire
 a backlog of missed runs is dropped rather than replayed.
 """
 
+from shared.logging import configure_celery_logging, configure_logging
 from shared.settings import ServiceSettings
 from shared.worker import beat_schedule, make_celery
 
@@ -13,5 +14,8 @@ class BeatSettings(ServiceSettings):
     service_name = "beat"
 
 
-app = make_celery("beat", BeatSettings())
+settings = BeatSettings()
+configure_logging(settings.log_level, json=settings.json_logs)
+configure_celery_logging(settings.log_level, json=settings.json_logs)
+app = make_celery("beat", settings)
 app.conf.beat_schedule = beat_schedule()

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from shared.types import install_lenient_loaders
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -92,6 +94,8 @@ class Database:
         max_overflow: int = 10,
         echo: bool = False,
     ) -> None:
+        # stored dates Python cannot represent are read, not raised (shared.types)
+        install_lenient_loaders()
         self.url = async_url(url)
         self.engine: AsyncEngine = create_async_engine(
             self.url,

@@ -13,7 +13,22 @@ from shared.errors import Problem
 Check = Callable[[], Awaitable[None]]
 
 
-def health_router(checks: Callable[[Request], dict[str, Check]]) -> APIRouter:
+async def _run(named: dict[str, Check]) -> dict[str, str]:
+    results = await asyncio.gather(
+        *(asyncio.wait_for(check(), timeout=2.0) for check in named.values()),
+        return_exceptions=True,
+    )
+    return {
+        name: "ok" if not isinstance(result, BaseException) else f"error: {result!r}"[:200]
+        for name, result in zip(named, results, strict=True)
+    }
+
+
+def health_router(
+    checks: Callable[[Request], dict[str, Check]],
+    optional: Callable[[Request], dict[str, Check]] | None = None,
+) -> APIRouter:
+    """`checks` decide readiness (503 when one fails); `optional` ones are only reported."""
     router = APIRouter(tags=["operations"], include_in_schema=False)
 
     @router.get("/healthz")
@@ -22,18 +37,12 @@ def health_router(checks: Callable[[Request], dict[str, Check]]) -> APIRouter:
 
     @router.get("/readyz")
     async def readyz(request: Request) -> dict[str, object]:
-        named = checks(request)
-        results = await asyncio.gather(
-            *(asyncio.wait_for(check(), timeout=2.0) for check in named.values()),
-            return_exceptions=True,
+        required, extra = await asyncio.gather(
+            _run(checks(request)), _run(optional(request) if optional else {})
         )
-        status = {
-            name: "ok" if not isinstance(result, BaseException) else f"error: {result!r}"[:200]
-            for name, result in zip(named, results, strict=True)
-        }
-        if any(value != "ok" for value in status.values()):
-            raise Problem(503, "not ready", checks=status)
-        return {"status": "ready", "checks": status}
+        if any(value != "ok" for value in required.values()):
+            raise Problem(503, "not ready", checks={**required, **extra})
+        return {"status": "ready", "checks": {**required, **extra}}
 
     @router.get("/metrics")
     async def metrics(request: Request) -> Response:

@@ -47,6 +47,11 @@ class ServiceSettings(BaseSettings):
     event_max_attempts: int = 5
     event_retry_delay_seconds: float = 0.5
     event_retention_days: int = 90
+    # Peers whose X-Forwarded-For is believed (the gateway's addresses or networks);
+    # the same variable uvicorn's --proxy-headers reads. Anyone else is its own client.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    # Refuse tokens of revoked users and sessions (markers in Redis, shared.revocation).
+    revocation_check: bool = True
 
     @classmethod
     def settings_customise_sources(

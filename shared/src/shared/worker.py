@@ -116,9 +116,10 @@ def make_service_worker(
 ) -> Celery:
     """The Celery app of a service's worker: its task queue, plus a consumer of its event
     queue when it subscribes to any event. Engines are created per worker process."""
-    from shared.logging import configure_logging
+    from shared.logging import configure_celery_logging, configure_logging
 
     configure_logging(settings.log_level, json=settings.json_logs)
+    configure_celery_logging(settings.log_level, json=settings.json_logs)
     spec = ServiceWorker(service, settings, event_queue, handlers, include, extra_queues)
     app = make_celery(service, settings, extra_queues=extra_queues)
     app.conf.include = list(include)

@@ -37,6 +37,29 @@ class Settings(ServiceSettings):
     rate_limit_burst: int = 100
     rate_limit_max_clients: int = 100_000
 
+    # The edge's limits (issue 7): a request head larger than this, or with more header
+    # fields, is 431; the head must arrive within `header_timeout` seconds and a body may
+    # pause at most `body_timeout` seconds between reads (408); a JSON (non-multipart)
+    # body larger than `max_json_body` bytes, or an upload larger than `max_upload_body`,
+    # is 413 without being read whole. A User-Agent is forwarded cut to 256 characters.
+    max_header_bytes: int = 32 * 1024
+    max_headers: int = 100
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    max_json_body: int = 1024 * 1024
+    max_upload_body: int = 26 * 1024 * 1024  # the documents limit (25 MiB) + multipart
+
+    # Comma-separated addresses or networks of proxies in front of the gateway whose
+    # X-Forwarded-For / X-Forwarded-Proto are believed; empty: the peer is the client.
+    trusted_proxies: str = ""
+    # Modules (services) whose routes exist; a path owned by another one answers 501
+    # problem+json naming the module until it is listed here.
+    modules: str = "auth,interventions,inventory,billing,reporting,notifications"
+
+    # Who may read /metrics on the public port (others get 404): loopback and private
+    # networks, where Prometheus scrapes from.
+    metrics_allow: str = "127.0.0.1/8,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
+
     openapi_cache_seconds: float = 60.0
     # Per-request access lines cost a fifth of the gateway's CPU; the services log every
     # request with the same X-Request-ID, so the gateway logs only what it answers itself.
@@ -70,6 +93,10 @@ class Settings(ServiceSettings):
             "reporting": self.reporting_url,
             "notifications": self.notifications_url,
         }
+
+    @property
+    def module_set(self) -> frozenset[str]:
+        return frozenset(m.strip() for m in self.modules.split(",") if m.strip())
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.logging import configure_logging, get_logger
+from shared.revocation import Revocations
 from shared.security import RemoteJWKS, TokenVerifier
 from starlette.types import Message, Receive, Scope, Send
 
@@ -23,7 +24,10 @@ class Gateway:
         self.routes = RouteTable(settings.service_urls)
         self.jwks = RemoteJWKS(settings.jwks_url, timeout=settings.connect_timeout)
         self.verifier = TokenVerifier(
-            self.jwks, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+            self.jwks,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            revocations=Revocations(settings.redis_url) if settings.revocation_check else None,
         )
         self.ops = create_ops_app(proxy := Proxy(settings, self.routes, self.verifier, self._ops))
         self.proxy = proxy

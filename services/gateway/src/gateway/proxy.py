@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import orjson
 from multidict import istr
+from shared.context import MAX_USER_AGENT, client_address, parse_ip, parse_networks, trusted
 from shared.errors import PROBLEM_JSON, Problem
 from shared.logging import get_logger
 from shared.security import TokenVerifier
@@ -47,6 +48,13 @@ _REQUEST_DROP = frozenset(
         b"expect",
         b"x-request-id",
         b"x-forwarded-for",
+        # the caller does not choose what the services believe about the connection
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+        b"x-forwarded-port",
+        b"forwarded",
+        b"x-real-ip",
+        b"user-agent",
     }
 )
 # Response headers not passed back: hop-by-hop, and Date/Server which uvicorn adds itself.
@@ -79,10 +87,16 @@ PUBLIC = frozenset(
 SMALL_BODY = 64 * 1024
 _X_REQUEST_ID = istr("X-Request-ID")
 _X_FORWARDED_FOR = istr("X-Forwarded-For")
+_X_FORWARDED_PROTO = istr("X-Forwarded-Proto")
+_USER_AGENT = istr("User-Agent")
 
 
 class ClientDisconnected(Exception):
     """The caller went away while its request body was being forwarded."""
+
+
+class BodyTooLarge(Exception):
+    """A request body without a Content-Length grew past the gateway's limit."""
 
 
 def new_request_id() -> str:
@@ -130,6 +144,12 @@ class Proxy:
         )
         self.metrics = GatewayMetrics()
         self.access_log = settings.access_log
+        self.trusted_proxies = parse_networks(settings.trusted_proxies)
+        self.modules = settings.module_set
+        self.max_headers = settings.max_headers
+        self.max_header_bytes = settings.max_header_bytes
+        self.max_json_body = settings.max_json_body
+        self.max_upload_body = settings.max_upload_body
         self.session: aiohttp.ClientSession | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -177,14 +197,24 @@ class Proxy:
         path: str = scope["path"]
 
         headers: list[tuple[str, str]] = []
-        authorization = request_id = forwarded_for = origin = connection = None
-        has_body = False
-        for name, value in scope["headers"]:
+        authorization = request_id = forwarded_for = forwarded_proto = origin = None
+        connection = user_agent = None
+        has_body = multipart = False
+        length = -1
+        authorizations = 0
+        head_bytes = 0
+        raw_headers = scope["headers"]
+        for name, value in raw_headers:
+            head_bytes += len(name) + len(value)
             if name in _REQUEST_DROP:
                 if name == b"x-request-id":
                     request_id = value
                 elif name == b"x-forwarded-for":
-                    forwarded_for = value
+                    forwarded_for = value if forwarded_for is None else forwarded_for + b"," + value
+                elif name == b"x-forwarded-proto":
+                    forwarded_proto = value
+                elif name == b"user-agent":
+                    user_agent = value
                 elif name == b"transfer-encoding":
                     has_body = True
                 elif name == b"connection":
@@ -192,10 +222,17 @@ class Proxy:
                 continue
             if name == b"authorization":
                 authorization = value
+                authorizations += 1
             elif name == b"origin":
                 origin = value
             elif name == b"content-length":
                 has_body = value != b"0"
+                length = int(value) if value.isdigit() else -1
+            elif name == b"content-type":
+                # uploads (multipart forms, raw files) have their own, larger limit
+                multipart = value[:10].lower() == b"multipart/" or value[:24].lower() == (
+                    b"application/octet-stream"
+                )
             headers.append((name.decode("latin-1"), value.decode("latin-1")))
         if connection is not None:
             # headers the caller declared hop-by-hop in Connection are not forwarded either
@@ -210,21 +247,42 @@ class Proxy:
         extra: list[tuple[bytes, bytes]] = [(b"x-request-id", rid.encode("ascii"))]
         if origin is not None and self.cors.enabled:
             if method == "OPTIONS" and any(
-                n == b"access-control-request-method" for n, _ in scope["headers"]
+                n == b"access-control-request-method" for n, _ in raw_headers
             ):
                 await self._preflight(scope, send, origin, extra)
                 return
             if self.cors.allowed(origin):
                 extra.extend(self.cors.response_headers(origin))
 
+        client = scope.get("client")
+        peer = client[0] if client else None
+        client_ip = (
+            client_address(peer, forwarded_for.decode("latin-1") if forwarded_for else None,
+                           self.trusted_proxies)
+            or "unknown"
+        )  # fmt: skip
+        refusal = self._refusal(
+            len(raw_headers), head_bytes, authorizations, has_body, length, multipart
+        )
+        if refusal is not None:
+            status, detail = refusal
+            await self._refuse(send, status, detail, path, extra, rid, client_ip, method)
+            self._observe("none", method, status, start)
+            return
+
         upstream = self.routes.lookup(path)
         if upstream is None:
             await self._problem(send, 404, f"no service answers {path}", path, extra)
             self._observe("none", method, 404, start)
             return
+        if upstream.name not in self.modules:
+            await self._refuse(
+                send, 501, f"the {upstream.name} module is not available yet", path, extra,
+                rid, client_ip, method, module=upstream.name,
+            )  # fmt: skip
+            self._observe(upstream.name, method, 501, start)
+            return
 
-        client = scope.get("client")
-        client_ip = client[0] if client else "unknown"
         key: int | str = client_ip
         if (method, path) not in PUBLIC:
             try:
@@ -240,29 +298,35 @@ class Proxy:
                 # tokens is rate-limited too
                 wait = self.limiter.take(client_ip)
                 if wait > 0.0:
-                    await self._too_many(send, path, extra, wait)
+                    await self._too_many(send, path, extra, wait, rid, client_ip, method)
                     self._observe(upstream.name, method, 429, start)
                     return
                 if problem.status == 401:
                     extra.append((b"www-authenticate", b"Bearer"))
-                await self._problem(send, problem.status, problem.detail, path, extra)
+                await self._refuse(
+                    send, problem.status, problem.detail, path, extra, rid, client_ip, method
+                )
                 self._observe(upstream.name, method, problem.status, start)
                 return
         wait = self.limiter.take(key)
         if wait > 0.0:
-            await self._too_many(send, path, extra, wait)
+            await self._too_many(send, path, extra, wait, rid, client_ip, method)
             self._observe(upstream.name, method, 429, start)
             return
 
         headers.append((_X_REQUEST_ID, rid))
-        headers.append(
-            (
-                _X_FORWARDED_FOR,
-                f"{forwarded_for.decode('latin-1')}, {client_ip}" if forwarded_for else client_ip,
-            )
-        )
+        # The gateway is the edge: these say what it saw, never what the caller claimed
+        # (a trusted proxy in front of it excepted).
+        headers.append((_X_FORWARDED_FOR, client_ip))
+        proto = scope.get("scheme", "http")
+        if forwarded_proto in (b"http", b"https") and trusted(parse_ip(peer), self.trusted_proxies):
+            proto = forwarded_proto.decode("ascii")
+        headers.append((_X_FORWARDED_PROTO, proto))
+        if user_agent is not None:
+            headers.append((_USER_AGENT, user_agent[:MAX_USER_AGENT].decode("latin-1")))
+        limit = -1 if length >= 0 else (self.max_upload_body if multipart else self.max_json_body)
         status = await self._forward(
-            scope, receive, send, upstream, method, headers, has_body, extra, rid
+            scope, receive, send, upstream, method, headers, has_body, extra, rid, limit
         )
         self._observe(upstream.name, method, status, start)
 
@@ -277,15 +341,18 @@ class Proxy:
         has_body: bool,
         extra: list[tuple[bytes, bytes]],
         rid: str,
+        limit: int = -1,
     ) -> int:
+        """Forward; `limit` >= 0 bounds a body of unannounced size (413 past it)."""
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
         query: bytes = scope["query_string"]
         target = upstream.origin + raw_path.decode("latin-1")
         if query:
             target += "?" + query.decode("latin-1")
-        body_state = {"done": not has_body, "disconnected": False}
+        body_state = {"done": not has_body, "disconnected": False, "too_large": False}
 
         async def body() -> AsyncIterator[bytes]:
+            received = 0
             while True:
                 message = await receive()
                 if message["type"] == "http.disconnect":
@@ -293,6 +360,10 @@ class Proxy:
                     raise ClientDisconnected
                 chunk = message.get("body", b"")
                 if chunk:
+                    received += len(chunk)
+                    if 0 <= limit < received:
+                        body_state["too_large"] = True
+                        raise BodyTooLarge
                     yield chunk
                 if not message.get("more_body", False):
                     body_state["done"] = True
@@ -310,15 +381,21 @@ class Proxy:
                 allow_redirects=False,
             )
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            log.warning("upstream.timeout", upstream=upstream.name, error=repr(exc), rid=rid)
+            log.warning("upstream.timeout", upstream=upstream.name, error=repr(exc), request_id=rid)
             return await self._upstream_error(send, 504, upstream, path, extra, rid, "timed out")
         except aiohttp.ClientConnectorError as exc:
-            log.warning("upstream.down", upstream=upstream.name, error=repr(exc), rid=rid)
+            log.warning("upstream.down", upstream=upstream.name, error=repr(exc), request_id=rid)
             return await self._upstream_error(send, 503, upstream, path, extra, rid, "is down")
-        except (aiohttp.ClientError, ClientDisconnected) as exc:
+        except (aiohttp.ClientError, ClientDisconnected, BodyTooLarge) as exc:
             if body_state["disconnected"]:
                 return 499  # nobody is left to answer
-            log.warning("upstream.failed", upstream=upstream.name, error=repr(exc), rid=rid)
+            if body_state["too_large"]:
+                await self._refuse(
+                    send, 413, f"request body larger than {limit} bytes", path, extra, rid,
+                    "", method,
+                )  # fmt: skip
+                return 413
+            log.warning("upstream.failed", upstream=upstream.name, error=repr(exc), request_id=rid)
             return await self._upstream_error(
                 send, 502, upstream, path, extra, rid, "answered badly"
             )
@@ -423,17 +500,74 @@ class Proxy:
         await send({"type": "http.response.body", "body": body})
 
     async def _too_many(
-        self, send: Send, instance: str, extra: list[tuple[bytes, bytes]], wait: float
+        self,
+        send: Send,
+        instance: str,
+        extra: list[tuple[bytes, bytes]],
+        wait: float,
+        rid: str,
+        client_ip: str,
+        method: str,
     ) -> None:
         self.metrics.rate_limited += 1
         retry_after = max(1, math.ceil(wait))
-        await self._problem(
+        await self._refuse(
             send,
             429,
             f"rate limit exceeded, retry in {retry_after} s",
             instance,
             [*extra, (b"retry-after", str(retry_after).encode())],
+            rid,
+            client_ip,
+            method,
         )
+
+    def _refusal(
+        self,
+        count: int,
+        head_bytes: int,
+        authorizations: int,
+        has_body: bool,
+        length: int,
+        multipart: bool,
+    ) -> tuple[int, str] | None:
+        """What the gateway answers itself before routing, if anything."""
+        if count > self.max_headers or head_bytes > self.max_header_bytes:
+            return 431, (
+                f"request headers exceed {self.max_headers} fields or {self.max_header_bytes} bytes"
+            )
+        if authorizations > 1:
+            return 400, "more than one Authorization header"
+        if has_body and length >= 0:
+            limit = self.max_upload_body if multipart else self.max_json_body
+            if length > limit:
+                return 413, f"request body larger than {limit} bytes"
+        return None
+
+    async def _refuse(
+        self,
+        send: Send,
+        status: int,
+        detail: str,
+        instance: str,
+        extra: list[tuple[bytes, bytes]],
+        rid: str,
+        client_ip: str,
+        method: str,
+        **fields: Any,
+    ) -> None:
+        """An answer of the gateway's own (400, 401, 403, 413, 429, 431, 501): logged,
+        since no service saw the request."""
+        log.info(
+            "gateway.refused",
+            status=status,
+            detail=detail,
+            method=method,
+            path=instance,
+            client_ip=client_ip,
+            request_id=rid,
+        )
+        await self._problem(send, status, detail, instance, extra, **fields)
 
     async def _upstream_error(
         self,
@@ -445,7 +579,7 @@ class Proxy:
         rid: str,
         what: str,
     ) -> int:
-        log.warning("upstream.unavailable", upstream=upstream.name, status=status, rid=rid)
+        log.warning("upstream.unavailable", upstream=upstream.name, status=status, request_id=rid)
         await self._problem(
             send,
             status,

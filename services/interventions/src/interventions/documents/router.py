@@ -16,6 +16,7 @@ from shared.errors import Problem, conflict
 from shared.logging import get_logger
 from shared.pagination import CursorQuery, Page, decode_cursor, page_of
 from shared.security import CurrentUserDep
+from shared.types import PathId
 
 from interventions.config import Settings
 from interventions.documents import service
@@ -78,7 +79,7 @@ def _type_document(raw: str | None) -> TypeDocument:
     openapi_extra=_UPLOAD_BODY,
 )
 async def upload_document(
-    intervention_id: int,
+    intervention_id: PathId,
     request: Request,
     session: SessionDep,
     user: CurrentUserDep,
@@ -138,7 +139,7 @@ async def upload_document(
 
 @router.get("/interventions/{intervention_id}/documents", response_model=Page[DocumentRead])
 async def list_documents(
-    intervention_id: int,
+    intervention_id: PathId,
     session: SessionDep,
     user: CurrentUserDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -157,7 +158,9 @@ async def list_documents(
 
 
 @router.get("/documents/{document_id}", response_model=DocumentRead)
-async def get_document(document_id: int, session: SessionDep, user: CurrentUserDep) -> DocumentRead:
+async def get_document(
+    document_id: PathId, session: SessionDep, user: CurrentUserDep
+) -> DocumentRead:
     document = await service.get(session, user, document_id)
     return DocumentRead.model_validate(document)
 
@@ -168,7 +171,7 @@ async def get_document(document_id: int, session: SessionDep, user: CurrentUserD
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 async def get_document_content(
-    document_id: int, request: Request, session: SessionDep, user: CurrentUserDep
+    document_id: PathId, request: Request, session: SessionDep, user: CurrentUserDep
 ) -> StreamingResponse:
     """The file, after checking that its bytes still have the SHA-256 recorded at upload."""
     document = await service.get(session, user, document_id)

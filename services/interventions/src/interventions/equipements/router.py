@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -12,6 +11,7 @@ from shared.errors import Problem
 from shared.idempotency import IdempotencyKey
 from shared.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 from shared.security import CurrentUser, CurrentUserDep, Role, StaffDep, require_roles
+from shared.types import Date, PathId
 from shared.versioning import IfMatch
 
 from interventions.database import SCHEMA
@@ -58,11 +58,11 @@ async def list_equipements(
     user: CurrentUserDep,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
-    client_id: int | None = None,
+    client_id: PathId | None = None,
     statut: StatutEquipement | None = None,
     criticite: CriticiteEquipement | None = None,
     maintenance_avant: Annotated[
-        dt.date | None, Query(description="prochaine_maintenance on or before")
+        Date | None, Query(description="prochaine_maintenance on or before")
     ] = None,
 ) -> Page[EquipementRead]:
     after_id = None
@@ -77,14 +77,14 @@ async def list_equipements(
 
 @router.get("/equipements/{equipement_id}", response_model=EquipementRead)
 async def get_equipement(
-    equipement_id: int, session: SessionDep, user: CurrentUserDep
+    equipement_id: PathId, session: SessionDep, user: CurrentUserDep
 ) -> EquipementRead:
     return _read(await service.get_for_user(session, user, equipement_id))
 
 
 @router.patch("/equipements/{equipement_id}", response_model=EquipementRead)
 async def update_equipement(
-    equipement_id: int,
+    equipement_id: PathId,
     body: EquipementUpdate,
     session: SessionDep,
     user: StaffDep,
@@ -95,7 +95,7 @@ async def update_equipement(
 
 @router.post("/equipements/{equipement_id}/statut", response_model=EquipementRead)
 async def change_statut(
-    equipement_id: int, body: StatutChange, session: SessionDep, user: StaffOrTechnicien
+    equipement_id: PathId, body: StatutChange, session: SessionDep, user: StaffOrTechnicien
 ) -> EquipementRead:
     return _read(await service.change_statut(session, equipement_id, body.statut))
 
@@ -105,7 +105,7 @@ async def change_statut(
     status_code=204,
     responses={409: {"description": "it has interventions: retired instead"}},
 )
-async def delete_equipement(equipement_id: int, session: SessionDep, user: StaffDep) -> Response:
+async def delete_equipement(equipement_id: PathId, session: SessionDep, user: StaffDep) -> Response:
     retired = await service.delete(session, equipement_id)
     if retired is None:
         return Response(status_code=204)

@@ -7,6 +7,7 @@ import decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from shared.types import Date, Id, UtcDateTime
 
 from interventions.equipements.models import CriticiteEquipement, StatutEquipement
 
@@ -21,18 +22,18 @@ class _In(BaseModel):
 
 
 class EquipementCreate(_In):
-    client_id: int = Field(gt=0)
+    client_id: Id
     nom: Nom
     numero_serie: Annotated[str, Field(min_length=1, max_length=100)]
     modele: Texte200 | None = None
     fabricant: Texte200 | None = None
-    date_installation: dt.date | None = None
+    date_installation: Date | None = None
     criticite: CriticiteEquipement = CriticiteEquipement.normale
     localisation: Annotated[str, Field(max_length=255)] | None = None
     specifications_techniques: Annotated[str, Field(max_length=20_000)] | None = None
     manuel_utilisation: Annotated[str, Field(max_length=20_000)] | None = None
-    derniere_maintenance: dt.datetime | None = None
-    prochaine_maintenance: dt.date | None = None
+    derniere_maintenance: UtcDateTime | None = None
+    prochaine_maintenance: Date | None = None
     cout_acquisition: Money | None = None
     fournisseur: Texte200 | None = None
     intervalle_maintenance_jours: Intervalle | None = None
@@ -45,13 +46,13 @@ class EquipementUpdate(_In):
     numero_serie: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     modele: Texte200 | None = None
     fabricant: Texte200 | None = None
-    date_installation: dt.date | None = None
+    date_installation: Date | None = None
     criticite: CriticiteEquipement | None = None
     localisation: Annotated[str, Field(max_length=255)] | None = None
     specifications_techniques: Annotated[str, Field(max_length=20_000)] | None = None
     manuel_utilisation: Annotated[str, Field(max_length=20_000)] | None = None
-    derniere_maintenance: dt.datetime | None = None
-    prochaine_maintenance: dt.date | None = None
+    derniere_maintenance: UtcDateTime | None = None
+    prochaine_maintenance: Date | None = None
     cout_acquisition: Money | None = None
     fournisseur: Texte200 | None = None
     intervalle_maintenance_jours: Intervalle | None = None

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from shared.db import SessionDep
 from shared.security import CurrentUserDep
+from shared.types import PathId
 
 from interventions.historique import service
 from interventions.historique.schemas import HistoriquePage, HistoriqueRead, VerificationRead
@@ -18,7 +19,7 @@ router = APIRouter(tags=["historique"])
 
 @router.get("/interventions/{intervention_id}/historique", response_model=HistoriquePage)
 async def historique(
-    intervention_id: int,
+    intervention_id: PathId,
     session: SessionDep,
     user: CurrentUserDep,
     verifier: Annotated[

@@ -13,6 +13,7 @@ from shared.errors import Problem
 from shared.idempotency import IdempotencyKey
 from shared.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 from shared.security import CurrentUserDep, StaffDep
+from shared.types import PathId, UtcDateTime
 from shared.versioning import IfMatch
 
 from interventions.database import SCHEMA
@@ -96,12 +97,12 @@ async def list_interventions(
     statut: StatutIntervention | None = None,
     priorite: PrioriteIntervention | None = None,
     type_intervention: TypeIntervention | None = None,
-    technicien_id: int | None = None,
-    client_id: int | None = None,
-    equipement_id: int | None = None,
+    technicien_id: PathId | None = None,
+    client_id: PathId | None = None,
+    equipement_id: PathId | None = None,
     urgence: bool | None = None,
-    cree_apres: Annotated[dt.datetime | None, Query(description="date_creation >=")] = None,
-    cree_avant: Annotated[dt.datetime | None, Query(description="date_creation <")] = None,
+    cree_apres: Annotated[UtcDateTime | None, Query(description="date_creation >=")] = None,
+    cree_avant: Annotated[UtcDateTime | None, Query(description="date_creation <")] = None,
 ) -> Page[InterventionRead]:
     """Sorted by priorite (urgente first) then date_creation (oldest first), keyset-paged."""
     filters = InterventionFilters(
@@ -124,7 +125,7 @@ async def list_interventions(
 
 @router.get("/interventions/{intervention_id}", response_model=InterventionRead)
 async def get_intervention(
-    intervention_id: int, request: Request, user: CurrentUserDep
+    intervention_id: PathId, request: Request, user: CurrentUserDep
 ) -> Response:
     db: Database = request.app.state.db
     # A plain session, not SessionDep (a generator dependency costs more CPU): the read is
@@ -137,7 +138,7 @@ async def get_intervention(
 
 @router.patch("/interventions/{intervention_id}", response_model=InterventionRead)
 async def update_intervention(
-    intervention_id: int,
+    intervention_id: PathId,
     body: InterventionUpdate,
     session: SessionDep,
     user: CurrentUserDep,
@@ -148,20 +149,20 @@ async def update_intervention(
 
 @router.post("/interventions/{intervention_id}/affectation", response_model=InterventionRead)
 async def affecter(
-    intervention_id: int, body: Affectation, session: SessionDep, user: StaffDep
+    intervention_id: PathId, body: Affectation, session: SessionDep, user: StaffDep
 ) -> InterventionRead:
     return _read(await service.affecter(session, user, intervention_id, body.technicien_id))
 
 
 @router.post("/interventions/{intervention_id}/transitions", response_model=InterventionRead)
 async def transition(
-    intervention_id: int, body: Transition, session: SessionDep, user: CurrentUserDep
+    intervention_id: PathId, body: Transition, session: SessionDep, user: CurrentUserDep
 ) -> InterventionRead:
     return _read(await service.transition(session, user, intervention_id, body))
 
 
 @router.post("/interventions/{intervention_id}/evaluation", response_model=InterventionRead)
 async def evaluer(
-    intervention_id: int, body: Evaluation, session: SessionDep, user: CurrentUserDep
+    intervention_id: PathId, body: Evaluation, session: SessionDep, user: CurrentUserDep
 ) -> InterventionRead:
     return _read(await service.evaluer(session, user, intervention_id, body.satisfaction_client))

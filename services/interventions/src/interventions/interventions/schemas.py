@@ -7,6 +7,7 @@ import decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from shared.types import Id, UtcDateTime
 
 from interventions.interventions.models import (
     PrioriteIntervention,
@@ -27,15 +28,15 @@ class _In(BaseModel):
 class InterventionCreate(_In):
     """`statut` is not an input: every intervention starts `ouverte`."""
 
-    equipement_id: int = Field(gt=0)
-    client_id: int | None = Field(default=None, gt=0, description="defaults to the owner")
+    equipement_id: Id
+    client_id: Id | None = Field(default=None, description="defaults to the owner")
     titre: Titre
     type_intervention: TypeIntervention = TypeIntervention.corrective
     priorite: PrioriteIntervention = PrioriteIntervention.normale
     urgence: bool = False
     description: LongText | None = None
-    date_planifiee: dt.datetime | None = None
-    date_limite: dt.datetime | None = None
+    date_planifiee: UtcDateTime | None = None
+    date_limite: UtcDateTime | None = None
     duree_estimee: Hours | None = None
     cout_estime: Money | None = None
     notes_techniques: LongText | None = None
@@ -60,8 +61,8 @@ class InterventionUpdate(_In):
     priorite: PrioriteIntervention | None = None
     urgence: bool | None = None
     diagnostic: LongText | None = None
-    date_planifiee: dt.datetime | None = None
-    date_limite: dt.datetime | None = None
+    date_planifiee: UtcDateTime | None = None
+    date_limite: UtcDateTime | None = None
     duree_estimee: Hours | None = None
     duree_reelle: Hours | None = None
     cout_estime: Money | None = None
@@ -84,7 +85,7 @@ class Transition(_In):
 
 
 class Affectation(_In):
-    technicien_id: int = Field(gt=0)
+    technicien_id: Id
 
 
 class Evaluation(_In):

@@ -10,6 +10,7 @@ from shared.db import SessionDep
 from shared.errors import bad_request, unprocessable
 from shared.pagination import CursorQuery, Page, decode_cursor, page_of
 from shared.security import CurrentUser, CurrentUserDep, Role, StaffDep, require_roles
+from shared.types import PathId, UtcDateTime
 from shared.versioning import IfMatch
 
 from interventions.planning import service
@@ -24,7 +25,7 @@ PlanningActorDep = Annotated[
 
 @router.get("/interventions/{intervention_id}/planning", response_model=PlanningRead)
 async def get_planning(
-    intervention_id: int, session: SessionDep, user: CurrentUserDep
+    intervention_id: PathId, session: SessionDep, user: CurrentUserDep
 ) -> PlanningRead:
     """The slot of an intervention, for whoever can see the intervention."""
     planning = await service.get(session, user, intervention_id)
@@ -37,7 +38,7 @@ async def get_planning(
     responses={201: {"model": PlanningRead}},
 )
 async def put_planning(
-    intervention_id: int,
+    intervention_id: PathId,
     body: PlanningPut,
     session: SessionDep,
     user: StaffDep,
@@ -57,7 +58,7 @@ async def put_planning(
 
 @router.post("/interventions/{intervention_id}/planning/confirmation", response_model=PlanningRead)
 async def confirm_planning(
-    intervention_id: int, session: SessionDep, user: PlanningActorDep
+    intervention_id: PathId, session: SessionDep, user: PlanningActorDep
 ) -> PlanningRead:
     """Confirm the slot: staff, or the technician assigned to the intervention."""
     planning = await service.confirmer(session, user, intervention_id)
@@ -68,9 +69,9 @@ async def confirm_planning(
 async def list_planning(
     session: SessionDep,
     user: PlanningActorDep,
-    technicien_id: Annotated[int | None, Query(ge=1)] = None,
-    du: Annotated[dt.datetime | None, Query(description="slots ending after this")] = None,
-    au: Annotated[dt.datetime | None, Query(description="slots starting before this")] = None,
+    technicien_id: PathId | None = None,
+    du: Annotated[UtcDateTime | None, Query(description="slots ending after this")] = None,
+    au: Annotated[UtcDateTime | None, Query(description="slots starting before this")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: CursorQuery = None,
 ) -> Page[PlanningRead]:

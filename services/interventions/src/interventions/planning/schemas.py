@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from shared.types import UtcDateTime
 
 
 class PlanningPut(BaseModel):
@@ -12,8 +13,8 @@ class PlanningPut(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    date_debut: AwareDatetime
-    date_fin: AwareDatetime
+    date_debut: UtcDateTime
+    date_fin: UtcDateTime
     creneau: str | None = Field(default=None, max_length=100)
     notes_planning: str | None = Field(default=None, max_length=10_000)
 
