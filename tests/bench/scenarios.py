@@ -12,6 +12,7 @@ import httpx
 from tests.bench.harness import Bench
 from tests.bench.hotpaths import interventions_direct
 from tests.bench.interventions import interventions
+from tests.bench.notifications import notifications
 
 HELLO_PORT = 18020
 AUTH_PORT = 18021
@@ -109,4 +110,5 @@ SCENARIOS: dict[str, Callable[[Bench], None]] = {
     "proxy": proxy,
     "interventions": interventions,
     "interventions-direct": interventions_direct,
+    "notifications": notifications,
 }

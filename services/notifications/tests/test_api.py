@@ -64,8 +64,7 @@ async def test_list_read_marks_and_count(world: World, app_client: Any, tokens: 
         assert (await http.get("/api/v1/notifications/non-lues", headers=me)).json() == {
             "non_lues": 0
         }
-    # someone else's notification: 404 (last: shared.uow's request dependency leaves its
-    # savepoint to the garbage collector after an error, see the report)
+    # someone else's notification: 404
     async with app_client(create_app()) as http:
         stolen = await http.post(f"/api/v1/notifications/{ids[0]}/lecture", headers=other)
         assert stolen.status_code == 404

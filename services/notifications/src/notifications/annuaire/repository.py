@@ -10,8 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.annuaire.models import (
     ClientReplica,
-    EquipementReplica,
-    InterventionReplica,
     Replica,
     TechnicienReplica,
     UtilisateurReplica,
@@ -106,19 +104,3 @@ async def emails(session: AsyncSession, user_ids: list[int]) -> dict[int, str]:
         )
     )
     return {row.id: row.email for row in rows if row.email}
-
-
-async def get_intervention(session: AsyncSession, id_: int | None) -> InterventionReplica | None:
-    return None if id_ is None else await session.get(InterventionReplica, id_)
-
-
-async def get_equipement(session: AsyncSession, id_: int | None) -> EquipementReplica | None:
-    return None if id_ is None else await session.get(EquipementReplica, id_)
-
-
-async def get_client(session: AsyncSession, id_: int | None) -> ClientReplica | None:
-    return None if id_ is None else await session.get(ClientReplica, id_)
-
-
-async def get_technicien(session: AsyncSession, id_: int | None) -> TechnicienReplica | None:
-    return None if id_ is None else await session.get(TechnicienReplica, id_)

@@ -9,11 +9,9 @@ import decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from shared.events import Event
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from notifications.annuaire import repository
-from notifications.annuaire.models import InterventionReplica
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 STATUTS = {
@@ -71,34 +69,66 @@ def intervention_id_of(event: Event) -> int | None:
     return _int(event.data.get("intervention_id"))
 
 
+NOMS = sa.text(
+    """
+    WITH i AS (
+        SELECT titre, equipement_id, client_id, technicien_id
+        FROM notifications.interventions_replica WHERE id = :i
+    ), k AS (
+        SELECT coalesce(CAST(:e AS integer), (SELECT equipement_id FROM i)) AS e,
+               coalesce(CAST(:c AS integer), (SELECT client_id FROM i)) AS c,
+               coalesce(CAST(:t AS integer), (SELECT technicien_id FROM i)) AS t
+    )
+    SELECT (SELECT titre FROM i) AS titre, k.e AS equipement_id, k.c AS client_id,
+           k.t AS technicien_id,
+           eq.nom AS equipement, eq.numero_serie, cl.nom_entreprise, cl.full_name AS client,
+           te.full_name AS technicien
+    FROM k
+    LEFT JOIN notifications.equipements_replica eq ON eq.id = k.e
+    LEFT JOIN notifications.clients_replica cl ON cl.id = k.c
+    LEFT JOIN notifications.techniciens_replica te ON te.id = k.t
+    """
+)
+
+
 async def contexte(session: AsyncSession, event: Event) -> Contexte:
     data = event.data
     ctx = Contexte({k: v for k, v in data.items() if isinstance(v, str | int | float)})
     intervention_id = intervention_id_of(event)
-    known: InterventionReplica | None = await repository.get_intervention(session, intervention_id)
+    # the names, in one round trip: the event's own ids first, else the intervention's
+    row = (
+        await session.execute(
+            NOMS,
+            {
+                "i": intervention_id,
+                "e": _int(data.get("equipement_id")),
+                "c": _int(data.get("client_id")),
+                "t": _int(data.get("technicien_id")),
+            },
+        )
+    ).one()
     titre = data.get("titre") if event.type.startswith("intervention.") else None
-    titre = titre or (known.titre if known else None)
-    equipement_id = _int(data.get("equipement_id")) or (known.equipement_id if known else None)
-    client_id = _int(data.get("client_id")) or (known.client_id if known else None)
-    technicien_id = _int(data.get("technicien_id")) or (known.technicien_id if known else None)
+    titre = titre or row.titre
+    equipement_id, client_id, technicien_id = (
+        row.equipement_id,
+        row.client_id,
+        row.technicien_id,
+    )
     if intervention_id is not None:
         ctx["intervention_id"] = intervention_id
         ctx["intervention_numero"] = f"n°{intervention_id}"
         ctx["intervention"] = f"n°{intervention_id}" + (f" « {titre} »" if titre else "")
-    equipement = await repository.get_equipement(session, equipement_id)
-    if equipement is not None and equipement.nom:
-        serie = f" ({equipement.numero_serie})" if equipement.numero_serie else ""
-        ctx["equipement"] = f"{equipement.nom}{serie}"
+    if row.equipement:
+        serie = f" ({row.numero_serie})" if row.numero_serie else ""
+        ctx["equipement"] = f"{row.equipement}{serie}"
     elif equipement_id is not None:
         ctx["equipement"] = f"n°{equipement_id}"
-    client = await repository.get_client(session, client_id)
-    if client is not None and (client.nom_entreprise or client.full_name):
-        ctx["client"] = client.nom_entreprise or client.full_name
+    if row.nom_entreprise or row.client:
+        ctx["client"] = row.nom_entreprise or row.client
     elif client_id is not None:
         ctx["client"] = f"n°{client_id}"
-    technicien = await repository.get_technicien(session, technicien_id)
-    if technicien is not None and technicien.full_name:
-        ctx["technicien"] = technicien.full_name
+    if row.technicien:
+        ctx["technicien"] = row.technicien
     elif technicien_id is not None:
         ctx["technicien"] = f"n°{technicien_id}"
     ctx["client_id"] = client_id

@@ -28,7 +28,7 @@ async def destinataires(session: AsyncSession, qui: Qui, event: Event, ctx: Cont
     """The user ids one recipient kind of a rule names for this event."""
     data = event.data
     if qui is Qui.responsables:
-        return await annuaire.responsables(session)
+        return list(await annuaire.responsables(session))
     if qui is Qui.technicien:
         direct = _int(data.get("technicien_user_id"))
         if direct is not None and await annuaire.active_users(session, [direct]):
@@ -65,9 +65,12 @@ async def notifier(uow: UnitOfWork, event: Event) -> None:
     ctx = await contexte(session, event)
     told: set[int] = set()
     rows: list[dict[str, Any]] = []
+    found: dict[Qui, list[int]] = {}  # each kind of recipient looked up once per event
     for regle in regles:
         for qui in regle.qui:
-            users = [u for u in await destinataires(session, qui, event, ctx) if u not in told]
+            if qui not in found:
+                found[qui] = await destinataires(session, qui, event, ctx)
+            users = [u for u in found[qui] if u not in told]
             if regle.suivi and qui is Qui.client:
                 muted = await preferences.suivi_coupe(session, users)
                 users = [u for u in users if u not in muted]
