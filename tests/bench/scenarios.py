@@ -12,6 +12,7 @@ import httpx
 from tests.bench.harness import Bench
 from tests.bench.hotpaths import interventions_direct
 from tests.bench.interventions import interventions
+from tests.bench.reporting import reporting
 
 HELLO_PORT = 18020
 AUTH_PORT = 18021
@@ -109,4 +110,5 @@ SCENARIOS: dict[str, Callable[[Bench], None]] = {
     "proxy": proxy,
     "interventions": interventions,
     "interventions-direct": interventions_direct,
+    "reporting": reporting,
 }
