@@ -13,6 +13,7 @@ from tests.bench.harness import Bench
 from tests.bench.hotpaths import interventions_direct
 from tests.bench.interventions import interventions
 from tests.bench.notifications import notifications
+from tests.bench.reporting import reporting
 
 HELLO_PORT = 18020
 AUTH_PORT = 18021
@@ -111,4 +112,5 @@ SCENARIOS: dict[str, Callable[[Bench], None]] = {
     "interventions": interventions,
     "interventions-direct": interventions_direct,
     "notifications": notifications,
+    "reporting": reporting,
 }

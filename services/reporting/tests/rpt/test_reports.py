@@ -194,7 +194,8 @@ async def test_lease_is_exclusive_and_failure_is_recorded(
             (
                 await conn.execute(
                     sa.text(
-                        "SELECT type FROM reporting.outbox WHERE payload->>'aggregate_id' IN (:a, :b)"
+                        "SELECT type FROM reporting.outbox"
+                        " WHERE payload->>'aggregate_id' IN (:a, :b)"
                         " ORDER BY seq"
                     ),
                     {"a": str(rid), "b": str(rid2)},

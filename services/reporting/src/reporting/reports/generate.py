@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from shared.db import Database
+from shared.db import Database, libpq_url
 from shared.logging import get_logger
 from shared.storage import Storage
 from shared.uow import unit_of_work
-from sqlalchemy.engine import make_url
 
 from reporting.config import Settings
 from reporting.database import SCHEMA
@@ -25,11 +24,6 @@ from reporting.reports.queries import report_query
 
 log = get_logger(__name__)
 HEARTBEAT_SECONDS = 1.0
-
-
-def driver_url(url: str) -> str:
-    """The libpq URL of a SQLAlchemy URL (`postgresql+psycopg://` -> `postgresql://`)."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def worker_name() -> str:
@@ -112,7 +106,7 @@ def _message(exc: BaseException) -> str:
 async def _write(settings: Settings, row: dict[str, Any], path: Path, lease: _Lease) -> None:
     query = report_query(row["type_report"], row["parametres"])
     async with await psycopg.AsyncConnection.connect(
-        driver_url(settings.database_url), application_name="reporting-report"
+        libpq_url(settings.database_url), application_name="reporting-report"
     ) as conn:
         await conn.set_read_only(True)
         await conn.set_isolation_level(psycopg.IsolationLevel.REPEATABLE_READ)
