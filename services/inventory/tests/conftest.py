@@ -79,6 +79,9 @@ class World:
     async def get(self, path: str, who: str = "admin", **params: Any) -> httpx.Response:
         return await self.http.get(f"/api/v1{path}", params=params, headers=self.h(who))
 
+    async def post(self, path: str, who: str, body: dict[str, Any]) -> httpx.Response:
+        return await self.http.post(f"/api/v1{path}", json=body, headers=self.h(who))
+
     async def piece(self, **overrides: Any) -> dict[str, Any]:
         body = {
             "reference": f"REF-{uuid.uuid4().hex[:10]}",
@@ -115,6 +118,13 @@ class World:
         tid = self.technicien_id if technicien_id == -1 else technicien_id
         await seed_intervention(self.session_factory, iid, statut, tid, self.client_id)
         return iid
+
+    async def intervention_statut(self, iid: int, statut: str) -> None:
+        await seed(
+            self.session_factory,
+            "UPDATE inventory.interventions_replica SET statut = :s WHERE id = :i",
+            s=statut, i=iid,
+        )  # fmt: skip
 
     async def get_piece(self, piece_id: int) -> dict[str, Any]:
         r = await self.http.get(f"/api/v1/pieces/{piece_id}", headers=self.h("admin"))
