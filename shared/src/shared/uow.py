@@ -272,19 +272,17 @@ def _service(request: Request) -> tuple[Database, str]:
     return state.db, state.service
 
 
-async def _request_uow(request: Request, user: CurrentUser) -> AsyncIterator[UnitOfWork]:
+async def _authenticated_uow(
+    request: Request, user: Annotated[CurrentUser, Depends(current_user)]
+) -> AsyncIterator[UnitOfWork]:
+    # One generator, not a delegating `async for`: an endpoint's exception must reach the
+    # `session.begin()` block now (rollback before the answer), not when the inner
+    # generator is garbage-collected during some later request.
     db, service = _service(request)
     async with db.sessionmaker() as session, session.begin():
         uow = UnitOfWork(session, schema=service, producer=service, user=user)
         yield uow
         await uow.flush_events()
-
-
-async def _authenticated_uow(
-    request: Request, user: Annotated[CurrentUser, Depends(current_user)]
-) -> AsyncIterator[UnitOfWork]:
-    async for uow in _request_uow(request, user):
-        yield uow
 
 
 async def _public_uow(request: Request) -> AsyncIterator[UnitOfWork]:

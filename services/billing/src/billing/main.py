@@ -4,6 +4,9 @@ from fastapi import FastAPI
 from shared.app import create_service_app
 
 from billing.config import Settings
+from billing.contrats.router import router as contrats_router
+from billing.factures.router import router as factures_router
+from billing.sla.router import router as jours_feries_router
 
 SERVICE = "billing"
 
@@ -12,6 +15,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         service=SERVICE,
         settings=settings or Settings(),
-        routers=[],
-        description="Contracts, invoices and their lines.",
+        routers=[contrats_router, factures_router, jours_feries_router],
+        description="Contracts, SLAs, invoices, payments and credit notes.",
     )

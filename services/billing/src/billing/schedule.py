@@ -1,5 +1,12 @@
 """Periodic tasks of the billing service, collected by beat (entry point mif.beat)."""
 
-from typing import Any
+from shared.schedule import schedule
 
-BEAT_SCHEDULE: dict[str, Any] = {}
+BEAT_SCHEDULE = schedule(
+    "billing",
+    {
+        "billing.contrats.expire": 3600,
+        "billing.factures.en_retard": 3600,
+        "billing.sla.echeances": 60,
+    },
+)

@@ -7,4 +7,4 @@ from billing.events import EVENT_QUEUE, HANDLERS
 
 SERVICE = "billing"
 settings = Settings()
-app = make_service_worker(SERVICE, settings, EVENT_QUEUE, HANDLERS, include=[])
+app = make_service_worker(SERVICE, settings, EVENT_QUEUE, HANDLERS, include=["billing.tasks"])
