@@ -40,8 +40,11 @@ async def seed_intervention(
         "INSERT INTO inventory.interventions_replica "
         "(id, statut, technicien_id, client_id, updated_at) VALUES (:i, :s, :t, :c, now()) "
         "ON CONFLICT (id) DO UPDATE SET statut = EXCLUDED.statut",
-        i=iid, s=statut, t=technicien_id, c=client_id,
-    )  # fmt: skip
+        i=iid,
+        s=statut,
+        t=technicien_id,
+        c=client_id,
+    )
 
 
 async def seed_technicien(session_factory: Any, tid: int) -> None:
@@ -49,8 +52,9 @@ async def seed_technicien(session_factory: Any, tid: int) -> None:
         session_factory,
         "INSERT INTO inventory.techniciens_replica (id, username, is_active, updated_at) "
         "VALUES (:t, :u, true, now()) ON CONFLICT DO NOTHING",
-        t=tid, u=f"tech{tid}",
-    )  # fmt: skip
+        t=tid,
+        u=f"tech{tid}",
+    )
 
 
 @dataclass
@@ -79,6 +83,9 @@ class World:
     async def get(self, path: str, who: str = "admin", **params: Any) -> httpx.Response:
         return await self.http.get(f"/api/v1{path}", params=params, headers=self.h(who))
 
+    async def post(self, path: str, who: str, body: dict[str, Any]) -> httpx.Response:
+        return await self.http.post(f"/api/v1{path}", json=body, headers=self.h(who))
+
     async def piece(self, **overrides: Any) -> dict[str, Any]:
         body = {
             "reference": f"REF-{uuid.uuid4().hex[:10]}",
@@ -101,9 +108,11 @@ class World:
         self, piece_id: int, quantite: int, prix: str = "10.00", emplacement: str | None = None
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "type_mouvement": "entree", "quantite": quantite, "prix_unitaire": prix,
+            "type_mouvement": "entree",
+            "quantite": quantite,
+            "prix_unitaire": prix,
             "bon_livraison": "BL-1",
-        }  # fmt: skip
+        }
         if emplacement:
             body["emplacement"] = emplacement
         r = await self.mouvement(piece_id, **body)
@@ -115,6 +124,14 @@ class World:
         tid = self.technicien_id if technicien_id == -1 else technicien_id
         await seed_intervention(self.session_factory, iid, statut, tid, self.client_id)
         return iid
+
+    async def intervention_statut(self, iid: int, statut: str) -> None:
+        await seed(
+            self.session_factory,
+            "UPDATE inventory.interventions_replica SET statut = :s WHERE id = :i",
+            s=statut,
+            i=iid,
+        )
 
     async def get_piece(self, piece_id: int) -> dict[str, Any]:
         r = await self.http.get(f"/api/v1/pieces/{piece_id}", headers=self.h("admin"))
@@ -129,8 +146,9 @@ class World:
         rows = await self.rows(
             "SELECT payload FROM inventory.outbox WHERE type = :t "
             "AND payload->>'aggregate_id' = :a ORDER BY seq",
-            t=type_, a=str(aggregate_id),
-        )  # fmt: skip
+            t=type_,
+            a=str(aggregate_id),
+        )
         return [r[0]["data"] for r in rows]
 
     async def invariants(self, piece_id: int) -> None:

@@ -28,9 +28,13 @@ async def test_crud_and_reference(world) -> None:
         f"/api/v1/pieces/{p['id']}", json={"stock_maximum": 1}, headers=world.h("admin")
     )
     assert r.status_code == 422
-    for bad in ({"reference": ""}, {"nom": "x"}, {"reference": "a", "nom": "b", "stock_minimum": 5,
-                "stock_maximum": 4}, {"reference": "a", "nom": "b", "prix_unitaire": "-1"},
-                {"reference": "a", "nom": "b", "zzz": 1}):  # fmt: skip
+    for bad in (
+        {"reference": ""},
+        {"nom": "x"},
+        {"reference": "a", "nom": "b", "stock_minimum": 5, "stock_maximum": 4},
+        {"reference": "a", "nom": "b", "prix_unitaire": "-1"},
+        {"reference": "a", "nom": "b", "zzz": 1},
+    ):
         r = await world.http.post("/api/v1/pieces", json=bad, headers=world.h("admin"))
         assert r.status_code == 422, (bad, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
@@ -68,10 +72,18 @@ async def test_delete_or_deactivate(world) -> None:
 async def test_filters_search_and_pages(world) -> None:
     tag = uuid.uuid4().hex[:6]
     fournisseur = f"Fournisseur {tag}"
-    a = await world.piece(reference=f"XK{tag}-A1", nom=f"Courroie trapézoïdale {tag}",
-                          fournisseur=fournisseur, stock_minimum=0)  # fmt: skip
-    b = await world.piece(reference=f"XK{tag}-B2", nom=f"Joint torique {tag}",
-                          fournisseur=fournisseur, stock_minimum=5)  # fmt: skip
+    a = await world.piece(
+        reference=f"XK{tag}-A1",
+        nom=f"Courroie trapézoïdale {tag}",
+        fournisseur=fournisseur,
+        stock_minimum=0,
+    )
+    b = await world.piece(
+        reference=f"XK{tag}-B2",
+        nom=f"Joint torique {tag}",
+        fournisseur=fournisseur,
+        stock_minimum=5,
+    )
     c = await world.piece(reference=f"ZZ{tag}", nom="Courroie crantée", fournisseur=fournisseur)
     await world.entree(a["id"], 10)
     await world.entree(b["id"], 3)
@@ -88,11 +100,13 @@ async def test_filters_search_and_pages(world) -> None:
     assert await ids(q=f"xk{tag}-b") == [b["id"]]
     assert await ids(q=f"courr {tag}") == [a["id"]]  # every word starts a word of the name
     assert await ids(q="%", fournisseur=fournisseur) == []  # LIKE wildcards are literal
-    await world.http.patch(f"/api/v1/pieces/{c['id']}", json={"active": False},
-                           headers=world.h("admin"))  # fmt: skip
+    await world.http.patch(
+        f"/api/v1/pieces/{c['id']}", json={"active": False}, headers=world.h("admin")
+    )
     assert await ids(fournisseur=fournisseur, active="false") == [c["id"]]
-    r = await world.http.get("/api/v1/pieces", params={"fournisseur": fournisseur, "limit": 2},
-                             headers=world.h("admin"))  # fmt: skip
+    r = await world.http.get(
+        "/api/v1/pieces", params={"fournisseur": fournisseur, "limit": 2}, headers=world.h("admin")
+    )
     page = r.json()
     assert [p["id"] for p in page["items"]] == [a["id"], b["id"]] and page["next_cursor"]
     r = await world.http.get(

@@ -12,8 +12,11 @@ async def test_movements_and_limits(world) -> None:
     pid = p["id"]
     m = await world.entree(pid, 20, "20.00")
     assert (m["type_mouvement"], m["quantite"], m["stock_apres"], m["emplacement"]) == (
-        "entree", 20, 20, "entrepot",
-    )  # fmt: skip
+        "entree",
+        20,
+        20,
+        "entrepot",
+    )
     r = await world.mouvement(pid, type_mouvement="entree", quantite=11, prix_unitaire="1")
     assert r.status_code == 409, r.text
     body = r.json()
@@ -31,18 +34,25 @@ async def test_movements_and_limits(world) -> None:
 
     r = await world.mouvement(pid, type_mouvement="ajustement", quantite=12)
     assert r.status_code == 422  # a count needs a comment
-    r = await world.mouvement(pid, type_mouvement="ajustement", quantite=12,
-                              commentaire="inventaire annuel")  # fmt: skip
+    r = await world.mouvement(
+        pid, type_mouvement="ajustement", quantite=12, commentaire="inventaire annuel"
+    )
     assert r.status_code == 201 and (r.json()["quantite"], r.json()["stock_apres"]) == (-3, 22)
 
-    r = await world.mouvement(pid, type_mouvement="transfert", quantite=4,
-                              emplacement_destination=f"van-{world.technicien_id}")  # fmt: skip
+    r = await world.mouvement(
+        pid,
+        type_mouvement="transfert",
+        quantite=4,
+        emplacement_destination=f"van-{world.technicien_id}",
+    )
     assert r.status_code == 201 and r.json()["stock_apres"] == 22
-    r = await world.mouvement(pid, type_mouvement="transfert", quantite=1,
-                              emplacement_destination="van-999999999")  # fmt: skip
+    r = await world.mouvement(
+        pid, type_mouvement="transfert", quantite=1, emplacement_destination="van-999999999"
+    )
     assert r.status_code == 422  # no such technician
-    r = await world.mouvement(pid, type_mouvement="transfert", quantite=9,
-                              emplacement_destination="entrepot")  # fmt: skip
+    r = await world.mouvement(
+        pid, type_mouvement="transfert", quantite=9, emplacement_destination="entrepot"
+    )
     assert r.status_code == 422
     for bad in (
         {"type_mouvement": "entree", "quantite": 1},
@@ -65,13 +75,18 @@ async def test_movements_and_limits(world) -> None:
     assert [(s["emplacement"], s["quantite"]) for s in r.json()["items"]] == [
         (f"van-{world.technicien_id}", 4)
     ]
-    r = await world.http.get("/api/v1/stock", params={"emplacement": "entrepot"},
-                             headers=world.h("technicien"))  # fmt: skip
+    r = await world.http.get(
+        "/api/v1/stock", params={"emplacement": "entrepot"}, headers=world.h("technicien")
+    )
     assert r.status_code == 403
     r = await world.http.get(f"/api/v1/pieces/{pid}/mouvements", headers=world.h("admin"))
     assert [m["type_mouvement"] for m in r.json()["items"]] == [
-        "transfert", "ajustement", "sortie", "entree", "entree",
-    ]  # fmt: skip
+        "transfert",
+        "ajustement",
+        "sortie",
+        "entree",
+        "entree",
+    ]
     await world.invariants(pid)
     events = await world.events("stock.mouvement", pid)
     assert [e["stock_apres"] for e in events] == [20, 30, 25, 22, 22]
@@ -96,10 +111,17 @@ async def test_low_stock_once_per_crossing(world) -> None:
         r = await world.mouvement(pid, type_mouvement="sortie", quantite=3)
         assert r.status_code == 201
     alerts = await world.events("stock.seuil_bas", pid)
-    assert alerts == [{
-        "piece_id": pid, "reference": p["reference"], "nom": p["nom"], "stock_disponible": 4,
-        "stock_minimum": 5, "stock_maximum": 50, "quantite_a_commander": 46,
-    }]  # fmt: skip
+    assert alerts == [
+        {
+            "piece_id": pid,
+            "reference": p["reference"],
+            "nom": p["nom"],
+            "stock_disponible": 4,
+            "stock_minimum": 5,
+            "stock_maximum": 50,
+            "quantite_a_commander": 46,
+        }
+    ]
     await world.entree(pid, 9)  # 10: re-armed
     r = await world.mouvement(pid, type_mouvement="sortie", quantite=5)  # 5: reaches it
     alerts = await world.events("stock.seuil_bas", pid)

@@ -192,7 +192,7 @@ async def consommer(
     piece = await ledger.lock_piece(uow, body.piece_id)
     q = body.quantite
     active = await uow.session.execute(_ACTIVE, {"i": intervention_id, "p": body.piece_id})
-    reservations = list(active.tuples())
+    reservations = [(r[0], r[1]) for r in active]
     reserved = sum(r for _, r in reservations)
     from_reservation = min(q, reserved)
     free = piece["stock_actuel"] - piece["stock_reserve"]

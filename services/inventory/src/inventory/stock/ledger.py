@@ -86,7 +86,7 @@ async def location(uow: UnitOfWork, piece_id: int, emplacement: str) -> int:
 async def locations(uow: UnitOfWork, piece_id: int) -> dict[str, int]:
     """Every location holding some of a locked part."""
     rows = await uow.session.execute(_LOCATIONS, {"piece_id": piece_id})
-    return {e: q for e, q in rows.tuples()}
+    return {r[0]: r[1] for r in rows}
 
 
 async def add(uow: UnitOfWork, piece_id: int, emplacement: str, delta: int) -> None:
