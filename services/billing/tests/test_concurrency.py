@@ -45,14 +45,18 @@ async def test_twenty_concurrent_emissions_get_twenty_consecutive_numbers(migrat
         assert [r.status_code for r in results] == [200] * 20, [r.text for r in results]
     async with db.sessionmaker() as session:
         rows = (
-            await session.execute(
-                sa.text(
-                    "SELECT numero_facture FROM billing.factures WHERE id = ANY(:ids) "
-                    "ORDER BY numero_facture"
-                ),
-                {"ids": ids},
+            (
+                await session.execute(
+                    sa.text(
+                        "SELECT numero_facture FROM billing.factures WHERE id = ANY(:ids) "
+                        "ORDER BY numero_facture"
+                    ),
+                    {"ids": ids},
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         after = await session.scalar(
             sa.text(
                 "SELECT dernier FROM billing.compteurs WHERE serie = 'FAC' "

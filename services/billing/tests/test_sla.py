@@ -76,9 +76,7 @@ async def test_pause_moves_deadline_and_late_closing_is_penalised(world) -> None
     await beat(world, at(19, 14))
     await beat(world, at(19, 15))
     risques = await world.outbox("sla.risque", intervention_id=iid)
-    assert [(r["kind"], r["echeance"]) for r in risques] == [
-        ("resolution", at(19, 17).isoformat())
-    ]
+    assert [(r["kind"], r["echeance"]) for r in risques] == [("resolution", at(19, 17).isoformat())]
     # closed Friday 10:00: 18 h > 16 -> one sla.depasse and one credit line
     closing = {"statut": "cloturee", "ancien_statut": "en_cours",
                "date_fin": at(20, 10).isoformat(), "duree_reelle": "6.00"}  # fmt: skip
@@ -116,9 +114,7 @@ async def test_beat_catches_a_deadline_with_no_event(world) -> None:
     await move(world, iid, at(16, 9), "intervention.created", statut="ouverte")
     # Monday 12:30: 3.5 h of the 4 h response budget (87.5 %) -> risk
     await beat(world, at(16, 12, 30))
-    assert [r["kind"] for r in await world.outbox("sla.risque", intervention_id=iid)] == [
-        "reponse"
-    ]
+    assert [r["kind"] for r in await world.outbox("sla.risque", intervention_id=iid)] == ["reponse"]
     # Monday 13:00: the response deadline passes with no event -> breach
     await beat(world, at(16, 13))
     await beat(world, at(16, 13, 30))
