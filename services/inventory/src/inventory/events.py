@@ -3,5 +3,10 @@
 from shared.events import EventQueue
 from shared.events.consumer import Handler
 
-EVENT_QUEUE = EventQueue("inventory.events", [])
-HANDLERS: dict[str, Handler] = {}
+from inventory.replicas import on_intervention, on_technicien
+
+EVENT_QUEUE = EventQueue("inventory.events", ["intervention.*", "technicien.*"])
+HANDLERS: dict[str, Handler] = {
+    "intervention.*": on_intervention,
+    "technicien.*": on_technicien,
+}

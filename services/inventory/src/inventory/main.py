@@ -4,6 +4,9 @@ from fastapi import FastAPI
 from shared.app import create_service_app
 
 from inventory.config import Settings
+from inventory.consommation.router import router as consommation_router
+from inventory.pieces.router import router as pieces_router
+from inventory.stock.router import router as stock_router
 
 SERVICE = "inventory"
 
@@ -12,6 +15,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         service=SERVICE,
         settings=settings or Settings(),
-        routers=[],
+        routers=[pieces_router, stock_router, consommation_router],
         description="Spare parts, stock movements and parts used on interventions.",
     )

@@ -1,5 +1,5 @@
 """Periodic tasks of the inventory service, collected by beat (entry point mif.beat)."""
 
-from typing import Any
+from shared.schedule import schedule
 
-BEAT_SCHEDULE: dict[str, Any] = {}
+BEAT_SCHEDULE = schedule("inventory", {"inventory.stock.seuil_sweep": 3600})

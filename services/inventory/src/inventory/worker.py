@@ -7,4 +7,4 @@ from inventory.events import EVENT_QUEUE, HANDLERS
 
 SERVICE = "inventory"
 settings = Settings()
-app = make_service_worker(SERVICE, settings, EVENT_QUEUE, HANDLERS, include=[])
+app = make_service_worker(SERVICE, settings, EVENT_QUEUE, HANDLERS, include=["inventory.tasks"])

@@ -1,5 +1,11 @@
 """Periodic tasks of the notifications service, collected by beat (entry point mif.beat)."""
 
-from typing import Any
+from shared.schedule import schedule
 
-BEAT_SCHEDULE: dict[str, Any] = {}
+BEAT_SCHEDULE = schedule(
+    "notifications",
+    {
+        "notifications.retention.purger": 3600,
+        "notifications.email.relancer": 60,
+    },
+)

@@ -7,4 +7,10 @@ from notifications.events import EVENT_QUEUE, HANDLERS
 
 SERVICE = "notifications"
 settings = Settings()
-app = make_service_worker(SERVICE, settings, EVENT_QUEUE, HANDLERS, include=[])
+app = make_service_worker(
+    SERVICE,
+    settings,
+    EVENT_QUEUE,
+    HANDLERS,
+    include=["notifications.email.tasks", "notifications.inbox.tasks"],
+)

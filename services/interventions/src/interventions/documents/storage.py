@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import IO
 
 import anyio
+from shared.storage import CHUNK, Storage, iter_file
 
 from interventions.documents.models import TypeDocument
+
+__all__ = ["CHUNK", "Storage", "allowed", "iter_file", "open_verified", "sniff_mime"]
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -37,7 +36,6 @@ ALLOWED: dict[TypeDocument, frozenset[str]] = {
     TypeDocument.certificat: frozenset({PDF, PNG, JPEG}),
     TypeDocument.facture: frozenset({PDF, PNG, JPEG}) | OFFICE,
 }
-CHUNK = 256 * 1024
 
 
 def _zip_kind(head: bytes) -> str:
@@ -94,43 +92,6 @@ def allowed(type_document: TypeDocument, mime_type: str) -> bool:
     return mime_type in ALLOWED[type_document]
 
 
-class Storage:
-    """Files under one root; names are generated here, never taken from a client."""
-
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root).resolve()
-        self.temp_dir = self.root / ".tmp"
-
-    def new_name(self) -> str:
-        name = uuid.uuid4().hex
-        return f"{name[:2]}/{name}"
-
-    def path(self, chemin: str) -> Path:
-        path = (self.root / chemin).resolve()
-        if not path.is_relative_to(self.root):
-            raise ValueError(f"stored path escapes the storage root: {chemin}")
-        return path
-
-    async def keep(self, temp_path: Path) -> str:
-        """Move a received temporary file to its permanent, generated name."""
-        chemin = self.new_name()
-        target = self.path(chemin)
-
-        def move() -> None:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(temp_path, target)
-
-        await anyio.to_thread.run_sync(move)
-        return chemin
-
-    async def remove(self, chemin: str) -> None:
-        def unlink() -> None:
-            with contextlib.suppress(FileNotFoundError):
-                self.path(chemin).unlink()
-
-        await anyio.to_thread.run_sync(unlink)
-
-
 async def open_verified(path: Path, checksum: str) -> IO[bytes] | None:
     """The file opened at its start if its SHA-256 is `checksum`, else None (closed).
     Raises FileNotFoundError when it is gone."""
@@ -151,12 +112,3 @@ async def open_verified(path: Path, checksum: str) -> IO[bytes] | None:
             raise
 
     return await anyio.to_thread.run_sync(verify)
-
-
-async def iter_file(handle: IO[bytes]) -> AsyncIterator[bytes]:
-    """The file's content in chunks, read off the event loop; closes it at the end."""
-    try:
-        while chunk := await anyio.to_thread.run_sync(handle.read, CHUNK):
-            yield chunk
-    finally:
-        await anyio.to_thread.run_sync(handle.close)

@@ -1,0 +1,1 @@
+"""consommation feature of the inventory service."""

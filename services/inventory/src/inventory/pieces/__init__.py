@@ -1,0 +1,1 @@
+"""pieces feature of the inventory service."""

@@ -1,0 +1,1 @@
+"""stock feature of the inventory service."""

@@ -1,0 +1,1 @@
+"""annuaire: the local directory of users, technicians, clients, equipment and interventions."""

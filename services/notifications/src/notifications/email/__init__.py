@@ -1,0 +1,1 @@
+"""email: SMTP delivery of notifications by Celery tasks, status per notification."""

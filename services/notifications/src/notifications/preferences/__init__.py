@@ -1,0 +1,1 @@
+"""preferences: per user and notification type, e-mail on or off; progress updates muted."""

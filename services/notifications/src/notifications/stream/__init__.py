@@ -1,0 +1,1 @@
+"""stream: server-sent events of new notifications, woken by PostgreSQL LISTEN/NOTIFY."""

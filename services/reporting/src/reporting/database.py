@@ -1,0 +1,3 @@
+"""The reporting service's schema name."""
+
+SCHEMA = "reporting"

@@ -1,0 +1,1 @@
+"""Reports: asked over HTTP, written by a worker on `reporting.heavy`, streamed back."""

@@ -1,0 +1,1 @@
+"""Report schedules: a template report re-run on a cron expression."""

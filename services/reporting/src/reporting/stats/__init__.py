@@ -1,0 +1,1 @@
+"""Statistics: the seed's materialized views and the maintenance KPIs."""
