@@ -175,9 +175,11 @@ async def test_contract_terms_and_late_marking(world) -> None:
     assert echeance - dt.date.fromisoformat(issued["date_emission"]) == dt.timedelta(days=90)
     db = SavepointDatabase(world.session_factory)
     async with unit_of_work(db, schema=SCHEMA) as uow:  # type: ignore[arg-type]
-        assert await service.mark_late(uow, echeance, 100) == 0
+        await service.mark_late(uow, echeance, 1000)  # due today: not late yet
+    r = await world.http.get(f"/api/v1/factures/{f['id']}", headers=world.h("client"))
+    assert r.json()["statut"] == "envoyee"
     async with unit_of_work(db, schema=SCHEMA) as uow:  # type: ignore[arg-type]
-        assert await service.mark_late(uow, echeance + dt.timedelta(days=1), 100) >= 1
+        await service.mark_late(uow, echeance + dt.timedelta(days=1), 1000)
     r = await world.http.get(f"/api/v1/factures/{f['id']}", headers=world.h("client"))
     assert r.json()["statut"] == "en_retard"
     assert len(await world.outbox("facture.en_retard", id=f["id"])) == 1
@@ -189,3 +191,56 @@ async def test_contract_terms_and_late_marking(world) -> None:
     )
     assert r.json()["montant_du"] == "12000.00"
     assert r.json()["mois_de_retard"] == 1 and r.json()["penalite"] == "270.00"
+
+
+async def test_roles_and_unknown_clients(world) -> None:
+    for path in ("/api/v1/contrats", "/api/v1/factures"):
+        r = await world.http.get(path, headers=world.h("technicien"))
+        assert r.status_code == 403
+    r = await world.http.post(
+        "/api/v1/contrats",
+        json={"client_id": 999_999_999, "numero_contrat": "CT-NOBODY",
+              "type_contrat": "support", "date_debut": "2026-01-01", "date_fin": "2026-12-31"},
+        headers=world.h("admin"),
+    )  # fmt: skip
+    assert r.status_code == 422
+    r = await world.http.post(
+        "/api/v1/factures", json={"client_id": 999_999_999}, headers=world.h("responsable")
+    )
+    assert r.status_code == 422
+    r = await world.http.get("/api/v1/factures/2147483647", headers=world.h("admin"))
+    assert r.status_code == 404
+    r = await world.http.get("/api/v1/contrats/1/sla?du=2026-02-01&au=2026-01-01",
+                             headers=world.h("admin"))  # fmt: skip
+    assert r.status_code in (404, 422)
+
+
+async def test_holiday_overrides_endpoint(world) -> None:
+    r = await world.http.get("/api/v1/jours-feries?annee=2031", headers=world.h("admin"))
+    assert r.status_code == 200
+    before = {d["date"] for d in r.json()}
+    assert "2031-11-18" in before  # fête de l'indépendance
+    # an announced Islamic date replaces the library's estimate
+    estimated = next(d["date"] for d in r.json() if d["date"].startswith("2031-") and
+                     d["date"] not in {"2031-01-01", "2031-01-11", "2031-01-14", "2031-05-01",
+                                       "2031-07-30", "2031-08-14", "2031-08-20", "2031-08-21",
+                                       "2031-10-31", "2031-11-06", "2031-11-18"})  # fmt: skip
+    r = await world.http.put(
+        f"/api/v1/jours-feries/{estimated}", json={"nom": "estimation", "ferie": False},
+        headers=world.h("responsable"),
+    )  # fmt: skip
+    assert r.status_code == 403
+    r = await world.http.put(
+        f"/api/v1/jours-feries/{estimated}", json={"nom": "estimation", "ferie": False},
+        headers=world.h("admin"),
+    )  # fmt: skip
+    assert r.status_code == 200
+    r = await world.http.put(
+        "/api/v1/jours-feries/2031-03-31", json={"nom": "Aïd al-Fitr (annoncé)"},
+        headers=world.h("admin"),
+    )  # fmt: skip
+    after = {d["date"]: d["nom"] for d in (
+        await world.http.get("/api/v1/jours-feries?annee=2031", headers=world.h("admin"))
+    ).json()}  # fmt: skip
+    assert estimated not in after
+    assert after["2031-03-31"] == "Aïd al-Fitr (annoncé)"

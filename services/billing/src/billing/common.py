@@ -7,15 +7,23 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from shared.errors import not_found
-from shared.security import CurrentUser, Role
+from fastapi import Depends
+from shared.errors import not_found, unprocessable
+from shared.security import CurrentUser, Role, require_roles
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.config import Settings
+from billing.models import ClientReplica
 
 TZ = ZoneInfo("Africa/Casablanca")
+
+# contracts and invoices are read by the staff and by their own client, never by technicians
+ReaderDep = Annotated[
+    CurrentUser, Depends(require_roles(Role.admin, Role.responsable, Role.client))
+]
 ICE_RE = re.compile(r"^\d{15}$")
 
 
@@ -61,3 +69,10 @@ def parse_time(value: Any) -> dt.datetime | None:
 
 def valid_ice(value: Any) -> str | None:
     return value if isinstance(value, str) and ICE_RE.match(value) else None
+
+
+async def client_connu(session: AsyncSession, client_id: int) -> None:
+    """422 unless `client_id` is an active client known from auth's events."""
+    client = await session.get(ClientReplica, client_id)
+    if client is None or not client.is_active:
+        raise unprocessable(f"unknown or inactive client {client_id}", field="client_id")

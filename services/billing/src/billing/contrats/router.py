@@ -13,6 +13,7 @@ from shared.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page
 from shared.security import StaffDep
 from shared.uow import UowDep, request_fingerprint
 
+from billing.common import ReaderDep
 from billing.contrats import service
 from billing.contrats.schemas import (
     ContratCreate,
@@ -51,6 +52,7 @@ async def create_contrat(
 @router.get("/contrats", response_model=Page[ContratRead])
 async def list_contrats(
     uow: UowDep,
+    reader: ReaderDep,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
     client_id: int | None = None,
@@ -64,7 +66,7 @@ async def list_contrats(
 
 
 @router.get("/contrats/{contrat_id}", response_model=ContratRead)
-async def get_contrat(contrat_id: int, uow: UowDep) -> Any:
+async def get_contrat(contrat_id: int, uow: UowDep, reader: ReaderDep) -> Any:
     assert uow.user is not None
     return service.snapshot(await service.get_readable(uow.session, uow.user, contrat_id))
 
@@ -76,7 +78,11 @@ async def update_contrat(contrat_id: int, body: ContratUpdate, uow: UowDep, user
 
 @router.get("/contrats/{contrat_id}/sla", response_model=SlaRapport)
 async def contrat_sla(
-    contrat_id: int, uow: UowDep, du: dt.date | None = None, au: dt.date | None = None
+    contrat_id: int,
+    uow: UowDep,
+    reader: ReaderDep,
+    du: dt.date | None = None,
+    au: dt.date | None = None,
 ) -> Any:
     assert uow.user is not None
     contrat = await service.get_readable(uow.session, uow.user, contrat_id)

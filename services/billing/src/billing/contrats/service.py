@@ -12,7 +12,7 @@ from shared.security import CurrentUser, Role
 from shared.uow import UnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.common import check_readable
+from billing.common import check_readable, client_connu
 from billing.contrats.schemas import ContratCreate, ContratRead, ContratUpdate
 from billing.models import Contrat, StatutContrat, TypeContrat
 
@@ -60,6 +60,7 @@ async def _check_overlap(session: AsyncSession, contrat: Contrat) -> None:
 
 
 async def create(uow: UnitOfWork, body: ContratCreate) -> dict[str, Any]:
+    await client_connu(uow.session, body.client_id)
     contrat = Contrat(**_jsonable(body), statut=StatutContrat.actif, nb_interventions_utilisees=0)
     await _check_overlap(uow.session, contrat)
     if await uow.session.scalar(

@@ -45,7 +45,9 @@ def fmt_date(value: dt.date | None) -> str:
 
 
 class _NumberedCanvas(rl_canvas.Canvas):
-    """Writes "Page n / N" on every page once the total is known."""
+    """Writes "<document> - Page n / N" on every page once the total is known."""
+
+    label = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -60,7 +62,9 @@ class _NumberedCanvas(rl_canvas.Canvas):
         for state in self._pages:
             self.__dict__.update(state)
             self.setFont("Helvetica", 8)
-            self.drawRightString(A4[0] - 15 * mm, 10 * mm, f"Page {self._pageNumber} / {total}")
+            self.drawRightString(
+                A4[0] - 15 * mm, 10 * mm, f"{self.label}Page {self._pageNumber} / {total}"
+            )
             super().showPage()
         super().save()
 
@@ -249,5 +253,7 @@ def render(
             st["small"],
         )
     )
-    doc.build(story, canvasmaker=_NumberedCanvas)
+    label = f"{title.title()} {numero or 'brouillon'} - "
+    canvas_class = type("_Canvas", (_NumberedCanvas,), {"label": label})
+    doc.build(story, canvasmaker=canvas_class)
     return buffer.getvalue()

@@ -13,7 +13,7 @@ from shared.security import StaffDep
 from shared.uow import UowDep, request_fingerprint
 
 from billing import penalties
-from billing.common import settings, today
+from billing.common import ReaderDep, settings, today
 from billing.contrats.router import after_id_of
 from billing.factures import pdf, service
 from billing.factures.schemas import (
@@ -45,6 +45,7 @@ async def create_facture(
 @router.get("/factures", response_model=Page[FactureRead])
 async def list_factures(
     uow: UowDep,
+    reader: ReaderDep,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
     client_id: int | None = None,
@@ -58,7 +59,7 @@ async def list_factures(
 
 
 @router.get("/factures/{facture_id}", response_model=FactureDetail)
-async def get_facture(facture_id: int, uow: UowDep) -> Any:
+async def get_facture(facture_id: int, uow: UowDep, reader: ReaderDep) -> Any:
     assert uow.user is not None
     return await service.detail(
         uow.session, await service.get_readable(uow.session, uow.user, facture_id)
@@ -121,7 +122,9 @@ async def creer_avoir(
 
 
 @router.get("/factures/{facture_id}/penalites", response_model=Penalites)
-async def penalites(facture_id: int, uow: UowDep, le: dt.date | None = None) -> Any:
+async def penalites(
+    facture_id: int, uow: UowDep, reader: ReaderDep, le: dt.date | None = None
+) -> Any:
     """Late-payment penalties (law 69-21) owed on `le` (today by default)."""
     assert uow.user is not None
     facture = await service.get_readable(uow.session, uow.user, facture_id)
@@ -141,7 +144,7 @@ async def penalites(facture_id: int, uow: UowDep, le: dt.date | None = None) -> 
 
 
 @router.get("/avoirs/{avoir_id}", response_model=AvoirDetail)
-async def get_avoir(avoir_id: int, uow: UowDep) -> Any:
+async def get_avoir(avoir_id: int, uow: UowDep, reader: ReaderDep) -> Any:
     assert uow.user is not None
     avoir = await service.get_avoir_readable(uow.session, uow.user, avoir_id)
     return await service.avoir_detail(uow.session, avoir)
@@ -156,7 +159,7 @@ def _pdf(content: bytes, name: str) -> Response:
 
 
 @router.get("/factures/{facture_id}/pdf", response_class=Response)
-async def facture_pdf(facture_id: int, uow: UowDep) -> Response:
+async def facture_pdf(facture_id: int, uow: UowDep, reader: ReaderDep) -> Response:
     assert uow.user is not None
     facture = await service.get_readable(uow.session, uow.user, facture_id)
     nom, ice, adresse = facture.client_nom, facture.client_ice, facture.client_adresse
@@ -183,7 +186,7 @@ async def facture_pdf(facture_id: int, uow: UowDep) -> Response:
 
 
 @router.get("/avoirs/{avoir_id}/pdf", response_class=Response)
-async def avoir_pdf(avoir_id: int, uow: UowDep) -> Response:
+async def avoir_pdf(avoir_id: int, uow: UowDep, reader: ReaderDep) -> Response:
     assert uow.user is not None
     avoir = await service.get_avoir_readable(uow.session, uow.user, avoir_id)
     facture = await uow.session.get(Facture, avoir.facture_id)

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing import money
-from billing.common import check_readable, settings, today
+from billing.common import check_readable, client_connu, settings, today
 from billing.factures.schemas import (
     AvoirCreate,
     AvoirDetail,
@@ -196,6 +196,7 @@ async def _check_contrat(session: AsyncSession, contrat_id: int | None, client_i
 
 
 async def create(uow: UnitOfWork, body: FactureCreate) -> dict[str, Any]:
+    await client_connu(uow.session, body.client_id)
     await _check_contrat(uow.session, body.contrat_id, body.client_id)
     facture = Facture(
         client_id=body.client_id,
