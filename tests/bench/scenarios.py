@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import httpx
 
+from tests.bench.console import console
 from tests.bench.harness import Bench
 from tests.bench.hotpaths import interventions_direct
 from tests.bench.interventions import interventions
@@ -109,4 +110,5 @@ SCENARIOS: dict[str, Callable[[Bench], None]] = {
     "proxy": proxy,
     "interventions": interventions,
     "interventions-direct": interventions_direct,
+    "console": console,
 }

@@ -36,7 +36,7 @@ export function App() {
   if (!ready) {
     return (
       <Center h="100vh">
-        <Loader aria-label={t("loading")} />
+        <Loader role="status" aria-label={t("loading")} />
       </Center>
     );
   }
@@ -91,7 +91,7 @@ export function App() {
       </AppShell.Navbar>
       <AppShell.Main>
         <main>
-          <Suspense fallback={<Loader aria-label={t("loading")} />}>
+          <Suspense fallback={<Loader role="status" aria-label={t("loading")} />}>
             <Routes>
               <Route path="/" element={<Navigate to={home} replace />} />
               <Route path="/interventions/:id" element={<InterventionPage />} />

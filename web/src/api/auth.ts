@@ -47,12 +47,19 @@ export class AuthError extends Error {
 }
 
 export async function login(username: string, password: string): Promise<void> {
-  const answer = await fetch(`${API}/auth/login`, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username, password, cookie: true }),
-  });
+  const send = (body: object) =>
+    fetch(`${API}/auth/login`, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  let answer = await send({ username, password, cookie: true });
+  if (answer.status === 422) {
+    // an auth service without the cookie flow yet: the refresh token then stays in memory
+    const problem = await answer.clone().json().catch(() => null);
+    if (JSON.stringify(problem ?? "").includes("cookie")) answer = await send({ username, password });
+  }
   if (!answer.ok) {
     throw new AuthError(answer.status, await answer.json().catch(() => null));
   }

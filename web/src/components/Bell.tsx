@@ -78,14 +78,20 @@ export function Bell() {
   const data = count.data;
   const unread = typeof data === "number" ? data : (data?.count ?? data?.non_lues ?? 0);
   return (
-    <Popover width={320} position="bottom-end" withArrow>
-      <Popover.Target>
-        <Indicator label={unread} size={18} disabled={!unread} color="red" data-testid="bell-count">
-          <ActionIcon variant="default" size="lg" aria-label={`Notifications : ${unread} non lue(s)${live ? " (en direct)" : ""}`}>
-            <span aria-hidden="true">🔔</span>
+    <Indicator label={unread} size={18} disabled={!unread} color="#b3261e" data-testid="bell-count">
+      <Popover width={320} position="bottom-end" withArrow>
+        <Popover.Target>
+          <ActionIcon
+            variant="default"
+            size="lg"
+            aria-label={`Notifications : ${unread} non lue(s)${live ? " (en direct)" : ""}`}
+          >
+            <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
+              <path d="M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+              <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+            </svg>
           </ActionIcon>
-        </Indicator>
-      </Popover.Target>
+        </Popover.Target>
       <Popover.Dropdown>
         <Stack gap={6}>
           {(list.data?.items ?? []).map((n) => (
@@ -108,7 +114,8 @@ export function Bell() {
             </Button>
           ) : null}
         </Stack>
-      </Popover.Dropdown>
-    </Popover>
+        </Popover.Dropdown>
+      </Popover>
+    </Indicator>
   );
 }

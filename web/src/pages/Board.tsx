@@ -30,12 +30,13 @@ export function boardQuery(filters: Filters, cursor: string | null) {
   };
 }
 
+// Dark enough for white text (contrast at least 4.5:1).
 export const PRIORITY_COLOR: Record<string, string> = {
-  urgente: "red",
-  haute: "orange",
-  normale: "blue",
-  basse: "gray",
-  programmee: "grape",
+  urgente: "#b3261e",
+  haute: "#9a4d00",
+  normale: "#1c5fa8",
+  basse: "#495057",
+  programmee: "#6b3fa0",
 };
 
 export function StatutBadge({ statut }: { statut: Statut }) {
@@ -51,16 +52,25 @@ export function PrioriteBadge({ priorite, urgence }: { priorite: string; urgence
   const { t } = useTranslation();
   return (
     <Group gap={4} wrap="nowrap">
-      <Badge color={PRIORITY_COLOR[priorite] ?? "gray"} variant="filled" autoContrast>
+      <Badge color={PRIORITY_COLOR[priorite] ?? "#495057"} variant="filled">
         {t(`priorite.${priorite}`)}
       </Badge>
       {urgence ? (
-        <Badge color="red" variant="outline">
+        <Badge color="#b3261e" variant="outline">
           Urgence
         </Badge>
       ) : null}
     </Group>
   );
+}
+
+/** Technicians' names by id (one cached list shared by every screen). */
+export function useTechnicienNames(): Map<number, string> {
+  const techniciens = useQuery({
+    queryKey: ["techniciens", "all"],
+    queryFn: async () => unwrap(await api.GET("/api/v1/techniciens", { params: { query: { limit: 200 } } })),
+  });
+  return new Map((techniciens.data?.items ?? []).map((x) => [x.id, x.full_name]));
 }
 
 export function BoardFilters({ value, onChange }: { value: Filters; onChange: (f: Filters) => void }) {
@@ -75,6 +85,7 @@ export function BoardFilters({ value, onChange }: { value: Filters; onChange: (f
         label="Statut"
         placeholder={t("all")}
         clearable
+        clearButtonProps={{ "aria-label": "Effacer" }}
         data={STATUTS.map((s) => ({ value: s, label: t(`statut.${s}`) }))}
         value={value.statut}
         onChange={(v) => onChange({ ...value, statut: (v as Statut) ?? null })}
@@ -83,6 +94,7 @@ export function BoardFilters({ value, onChange }: { value: Filters; onChange: (f
         label="Priorité"
         placeholder={t("all")}
         clearable
+        clearButtonProps={{ "aria-label": "Effacer" }}
         data={PRIORITES.map((p) => ({ value: p, label: t(`priorite.${p}`) }))}
         value={value.priorite}
         onChange={(v) => onChange({ ...value, priorite: (v as Priorite) ?? null })}
@@ -91,6 +103,7 @@ export function BoardFilters({ value, onChange }: { value: Filters; onChange: (f
         label="Technicien"
         placeholder="Tous"
         clearable
+        clearButtonProps={{ "aria-label": "Effacer" }}
         searchable
         data={(techniciens.data?.items ?? []).map((x) => ({ value: String(x.id), label: x.full_name }))}
         value={value.technicien_id ? String(value.technicien_id) : null}
@@ -117,6 +130,7 @@ export function Board() {
     getNextPageParam: (last) => last.next_cursor ?? null,
   });
   const items: Intervention[] = board.data?.pages.flatMap((p) => p.items) ?? [];
+  const names = useTechnicienNames();
   const sentinel = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const node = sentinel.current;
@@ -165,14 +179,14 @@ export function Board() {
               <Table.Td>
                 <StatutBadge statut={i.statut} />
               </Table.Td>
-              <Table.Td>{i.technicien_id ?? "—"}</Table.Td>
+              <Table.Td>{i.technicien_id ? (names.get(i.technicien_id) ?? `n° ${i.technicien_id}`) : "—"}</Table.Td>
               <Table.Td>{formatDate(i.date_creation)}</Table.Td>
               <Table.Td>{formatDate(i.date_planifiee)}</Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
       </Table>
-      {board.isPending ? <Loader aria-label={t("loading")} /> : null}
+      {board.isPending ? <Loader role="status" aria-label={t("loading")} /> : null}
       {!board.isPending && items.length === 0 ? <Text>Aucune intervention pour ces filtres.</Text> : null}
       <div ref={sentinel} aria-hidden="true" />
       {board.hasNextPage ? (

@@ -44,7 +44,7 @@ export function CreateIntervention({ label = "Nouvelle intervention", equipement
   return (
     <>
       <Button onClick={() => setOpen(true)}>{label}</Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title={label}>
+      <Modal opened={open} onClose={() => setOpen(false)} title={label} closeButtonProps={{ "aria-label": "Fermer" }}>
         <form onSubmit={submit}>
           <Stack>
             <Select

@@ -6,7 +6,7 @@ import { api, ApiError, blobUrl, call, unwrap, type Intervention, type Statut } 
 import { ErrorText } from "../components/ErrorText";
 import { formatDate, localToIso, STAFF } from "../domain";
 import { useMe } from "../session";
-import { PrioriteBadge, StatutBadge } from "./Board";
+import { PrioriteBadge, StatutBadge, useTechnicienNames } from "./Board";
 import { TransitionButtons } from "./TransitionButtons";
 
 export function useTransition(id: number) {
@@ -160,7 +160,11 @@ function History({ id }: { id: number }) {
   const history = useQuery({
     queryKey: ["historique", id],
     queryFn: async () =>
-      unwrap(await api.GET("/api/v1/interventions/{intervention_id}/historique", { params: { path: { intervention_id: id } } })),
+      unwrap(
+        await api.GET("/api/v1/interventions/{intervention_id}/historique", {
+          params: { path: { intervention_id: id }, query: { verifier: true } },
+        }),
+      ),
   });
   const verification = history.data?.verification;
   return (
@@ -170,7 +174,7 @@ function History({ id }: { id: number }) {
           Historique
         </Title>
         {verification ? (
-          <Badge color={verification.intact ? "green" : "red"} data-testid="chain-badge">
+          <Badge color={verification.intact ? "#1e7a34" : "#b3261e"} data-testid="chain-badge">
             {verification.intact ? `Chaîne vérifiée (${verification.rows})` : "Chaîne rompue"}
           </Badge>
         ) : null}
@@ -179,7 +183,7 @@ function History({ id }: { id: number }) {
       <Timeline bulletSize={14} lineWidth={2}>
         {(history.data?.items ?? []).map((h) => (
           <Timeline.Item key={h.id} title={h.description}>
-            <Text size="xs" c="dimmed">
+            <Text size="xs" c="gray.7">
               {formatDate(h.horodatage)} · {h.action}
             </Text>
           </Timeline.Item>
@@ -250,6 +254,7 @@ export function Documents({ id, compact = false }: { id: number; compact?: boole
           value={file}
           onChange={setFile}
           clearable
+          clearButtonProps={{ "aria-label": "Effacer" }}
         />
         <Button disabled={!file} loading={upload.isPending} onClick={() => file && upload.mutate(file)}>
           Envoyer
@@ -308,6 +313,7 @@ export function InterventionPage() {
       unwrap(await api.GET("/api/v1/interventions/{intervention_id}", { params: { path: { intervention_id: id } } })),
   });
   const transition = useTransition(id);
+  const names = useTechnicienNames();
   const i = intervention.data;
   if (!i) return <ErrorText error={intervention.error} />;
   return (
@@ -340,7 +346,7 @@ export function InterventionPage() {
                     ["Type", i.type_intervention],
                     ["Équipement", i.equipement_id],
                     ["Client", i.client_id],
-                    ["Technicien", i.technicien_id ?? "—"],
+                    ["Technicien", i.technicien_id ? (names.get(i.technicien_id) ?? `n° ${i.technicien_id}`) : "—"],
                     ["Description", i.description ?? "—"],
                     ["Diagnostic", i.diagnostic ?? "—"],
                     ["Solution", i.solution ?? "—"],

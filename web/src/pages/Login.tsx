@@ -1,4 +1,4 @@
-import { Button, Container, Paper, PasswordInput, Stack, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Container, Paper, PasswordInput, Stack, TextInput, Title } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
@@ -55,7 +55,13 @@ export function Login() {
               value={password}
               onChange={(e) => setPassword(e.currentTarget.value)}
             />
-            <ErrorText error={error} />
+            {error instanceof ApiError && error.status === 401 ? (
+              <Alert color="red" role="alert" title="Connexion refusée">
+                Identifiant ou mot de passe incorrect, ou compte désactivé.
+              </Alert>
+            ) : (
+              <ErrorText error={error} />
+            )}
             <Button type="submit" loading={busy}>
               {t("login.submit")}
             </Button>

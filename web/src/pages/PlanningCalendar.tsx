@@ -78,6 +78,7 @@ export default function PlanningCalendar() {
         label="Technicien"
         placeholder="Tous"
         clearable
+        clearButtonProps={{ "aria-label": "Effacer" }}
         data={(techniciens.data?.items ?? []).map((x) => ({ value: String(x.id), label: x.full_name }))}
         value={technicien}
         onChange={setTechnicien}
@@ -85,6 +86,7 @@ export default function PlanningCalendar() {
       <Select
         label="Intervention à planifier (puis sélectionnez un créneau)"
         clearable
+        clearButtonProps={{ "aria-label": "Effacer" }}
         data={(unplanned.data?.items ?? []).map((i) => ({ value: String(i.id), label: `n° ${i.id} — ${i.titre}` }))}
         value={toPlan}
         onChange={setToPlan}

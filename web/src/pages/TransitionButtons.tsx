@@ -25,7 +25,7 @@ export function TransitionButtons({
         {moves.map((to) => (
           <Button
             key={to}
-            color={to === "annulee" ? "red" : to === "cloturee" ? "green" : undefined}
+            color={to === "annulee" ? "#b3261e" : to === "cloturee" ? "#1e7a34" : undefined}
             variant={to === "annulee" || to === "ouverte" ? "outline" : "filled"}
             loading={busy}
             onClick={() => (to === "cloturee" ? setClosing(true) : onTransition(to, {}))}
@@ -51,7 +51,7 @@ export function TransitionButtons({
             value={solution}
             onChange={(e) => setSolution(e.currentTarget.value)}
           />
-          <Button type="submit" mt="xs" color="green" disabled={!solution.trim()}>
+          <Button type="submit" mt="xs" color="#1e7a34" disabled={!solution.trim()}>
             Confirmer la clôture
           </Button>
         </form>
