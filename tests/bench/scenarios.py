@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import httpx
 
+from tests.bench.console import console
 from tests.bench.harness import Bench
 from tests.bench.hotpaths import interventions_direct
 from tests.bench.interventions import interventions
@@ -113,4 +114,5 @@ SCENARIOS: dict[str, Callable[[Bench], None]] = {
     "interventions-direct": interventions_direct,
     "notifications": notifications,
     "reporting": reporting,
+    "console": console,
 }

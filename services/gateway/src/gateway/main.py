@@ -8,6 +8,7 @@ from shared.security import RemoteJWKS, TokenVerifier
 from starlette.types import Message, Receive, Scope, Send
 
 from gateway.config import Settings
+from gateway.console import install_console
 from gateway.ops import create_ops_app
 from gateway.proxy import Proxy, new_request_id, valid_request_id
 from gateway.routes import RouteTable
@@ -31,6 +32,7 @@ class Gateway:
         )
         self.ops = create_ops_app(proxy := Proxy(settings, self.routes, self.verifier, self._ops))
         self.proxy = proxy
+        install_console(self.ops)  # the web console at `/`, after the ops routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
