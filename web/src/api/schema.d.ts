@@ -166,6 +166,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/avoirs/{avoir_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Avoir */
+        get: operations["get_avoir_api_v1_avoirs__avoir_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/avoirs/{avoir_id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Avoir Pdf */
+        get: operations["avoir_pdf_api_v1_avoirs__avoir_id__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clients": {
         parameters: {
             query?: never;
@@ -800,6 +834,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jours-feries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Jours Feries */
+        get: operations["list_jours_feries_api_v1_jours_feries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jours-feries/{jour}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Jour Ferie
+         * @description Add (`ferie: true`) or remove (`false`) a date, e.g. an announced Islamic holiday.
+         */
+        put: operations["put_jour_ferie_api_v1_jours_feries__jour__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications": {
         parameters: {
             query?: never;
@@ -1204,6 +1275,26 @@ export interface paths {
          * @description The seed's `mv_technician_stats` (admin, responsable), with its last refresh time.
          */
         get: operations["technicien_stats_api_v1_stats_techniciens_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Stock
+         * @description Stock per location; a technician sees its own van only.
+         */
+        get: operations["list_stock_api_v1_stock_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3843,6 +3934,66 @@ export interface operations {
             };
         };
     };
+    get_avoir_api_v1_avoirs__avoir_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                avoir_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvoirDetail"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    avoir_pdf_api_v1_avoirs__avoir_id__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                avoir_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_clients_api_v1_clients_get: {
         parameters: {
             query?: {
@@ -5722,6 +5873,72 @@ export interface operations {
             };
         };
     };
+    list_jours_feries_api_v1_jours_feries_get: {
+        parameters: {
+            query: {
+                annee: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JourFerieRead"][];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_jour_ferie_api_v1_jours_feries__jour__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jour: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JourFerieBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JourFerieRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_notifications_api_v1_notifications_get: {
         parameters: {
             query?: {
@@ -6565,6 +6782,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TechnicianStatsPage"];
+                };
+            };
+        };
+    };
+    list_stock_api_v1_stock_get: {
+        parameters: {
+            query?: {
+                piece_id?: number | null;
+                emplacement?: string | null;
+                /** @description page size, at most 200 */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_StockRead_"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
