@@ -1,18 +1,16 @@
 """shared.storage: the local-disk and the S3-compatible backends through the same interface.
 
-The S3 backend talks HTTP to moto's server mode, started here on a free loopback port,
-through the same boto3 client construction as production (`open_storage` from the
-`STORAGE_*` variables)."""
+The S3 backend talks HTTP to moto's server mode on a free loopback port (the `s3_env`
+fixture of shared.testing), through the same boto3 client construction as production
+(`open_storage` from the `STORAGE_*` settings)."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from shared.storage import (
     CHUNK,
     ChecksumMismatch,
@@ -31,21 +29,9 @@ LARGE = 12 * MIB + 3
 
 
 @pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test-key",
-        aws_secret_access_key="test-secret",
-    )
-    client.create_bucket(Bucket=BUCKET)
-    yield endpoint
-    server.stop()
+def s3_endpoint(s3_env: dict[str, str]) -> str:
+    assert s3_env["STORAGE_S3_BUCKET"] == BUCKET
+    return s3_env["STORAGE_S3_ENDPOINT_URL"]
 
 
 def _s3_settings(endpoint: str, tmp_path: Path, **extra: object) -> StorageSettings:

@@ -156,6 +156,7 @@ def test_custom_resources_have_their_required_fields(rendered: list[dict[str, An
             )
             assert set(trigger["metadata"]) >= {"address", "listName", "listLength"}
     for external in of_kind(rendered, "ExternalSecret").values():
+        assert external["apiVersion"] == "external-secrets.io/v1"
         spec = external["spec"]
         assert spec["secretStoreRef"]["name"] and spec["target"]["name"]
         assert all(d["secretKey"] and d["remoteRef"]["key"] for d in spec["data"])
