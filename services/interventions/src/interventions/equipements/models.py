@@ -60,6 +60,8 @@ class Equipement(Base):
     cout_acquisition: Mapped[decimal.Decimal | None] = mapped_column(sa.Numeric(12, 2))
     fournisseur: Mapped[str | None] = mapped_column(sa.String(200))
     intervalle_maintenance_jours: Mapped[int | None] = mapped_column(sa.Integer)
+    duree_garantie_mois: Mapped[int | None] = mapped_column(sa.Integer)
+    date_fin_garantie: Mapped[dt.date | None] = mapped_column(sa.Date)
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()

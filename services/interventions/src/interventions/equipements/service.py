@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from collections.abc import Sequence
 
 from shared.errors import conflict, not_found
@@ -59,9 +61,31 @@ async def list_for_user(
     return await repository.page(session, filters, after_id, limit)
 
 
+def fin_garantie(date_installation: dt.date | None, duree_mois: int | None) -> dt.date | None:
+    """The warranty's last day: installation + the duration in months (clamped to the
+    month's last day, as PostgreSQL's date + interval does)."""
+    if date_installation is None or duree_mois is None:
+        return None
+    months = date_installation.month - 1 + duree_mois
+    year, month = date_installation.year + months // 12, months % 12 + 1
+    last_day = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(date_installation.day, last_day))
+
+
+def _garantie(equipement: Equipement, fields: set[str]) -> None:
+    """A warranty end not given follows the installation date and the duration."""
+    if "date_fin_garantie" in fields:
+        return
+    if fields & {"date_installation", "duree_garantie_mois"}:
+        computed = fin_garantie(equipement.date_installation, equipement.duree_garantie_mois)
+        if computed is not None:
+            equipement.date_fin_garantie = computed
+
+
 async def create(session: AsyncSession, data: EquipementCreate) -> Equipement:
     await client_connu(session, data.client_id)
     equipement = Equipement(**data.model_dump(), statut=S.operationnel, active=True)
+    _garantie(equipement, data.model_fields_set)
     session.add(equipement)
     await session.flush()
     await publish(
@@ -80,8 +104,10 @@ async def update(
     if equipement.statut == S.retire:
         raise conflict("a retired equipment is read-only")
     before = snapshot(EquipementRead, equipement)
-    for field, value in data.model_dump(exclude_unset=True).items():
+    fields = data.model_dump(exclude_unset=True)
+    for field, value in fields.items():
         setattr(equipement, field, value)
+    _garantie(equipement, set(fields))
     await session.flush()
     after = snapshot(EquipementRead, equipement)
     old, new = changes(before, after)

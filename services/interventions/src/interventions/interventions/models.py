@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from interventions.database import Base
@@ -84,6 +86,25 @@ class Intervention(Base):
     # The maintenance due date a generated preventive intervention answers (unique per
     # equipment), so the generator never opens two for the same due date.
     date_echeance_maintenance: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # working time (workflow.py): each en_cours / en_attente stretch, their sums, first
+    # assignment and first pick-up (en_cours)
+    periodes: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")
+    )
+    duree_attente: Mapped[decimal.Decimal | None] = mapped_column(sa.Numeric(8, 2))
+    date_affectation: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    date_prise_en_charge: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    motif_attente: Mapped[str | None] = mapped_column(sa.String(20))
+    # cout_reel = cout_main_oeuvre (duree_reelle x hourly rate) + cout_pieces (inventory)
+    cout_main_oeuvre: Mapped[decimal.Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    cout_pieces: Mapped[decimal.Decimal] = mapped_column(
+        sa.Numeric(12, 2), nullable=False, server_default="0"
+    )
+    # the equipment was under warranty when the intervention was opened
+    sous_garantie: Mapped[bool] = mapped_column(
+        sa.Boolean, nullable=False, server_default=sa.false()
+    )
+    rapport: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from shared.db import Database, utcnow
+from shared.db import Database
 from shared.logging import get_logger
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,13 +24,16 @@ from interventions.interventions.models import (
     StatutIntervention,
     TypeIntervention,
 )
-from interventions.interventions.service import archiver, read
+from interventions.interventions.service import archiver, read, sous_garantie
+from shared import clock
 
 log = get_logger(__name__)
 MAX_BATCHES = 10_000  # a bound, so a bug can never loop forever
 
 
-async def _preventive_batch(session: AsyncSession, until: dt.date, batch: int) -> int:
+async def _preventive_batch(
+    session: AsyncSession, until: dt.date, batch: int, now: dt.datetime
+) -> int:
     already = sa.exists().where(
         Intervention.equipement_id == Equipement.id,
         Intervention.type_intervention == TypeIntervention.preventive,
@@ -51,11 +54,11 @@ async def _preventive_batch(session: AsyncSession, until: dt.date, batch: int) -
             .with_for_update(skip_locked=True)
         )
     ).all()
-    now = utcnow()
     for equipement in due:
         echeance = equipement.prochaine_maintenance
         assert echeance is not None
-        fin_echeance = dt.datetime.combine(echeance, dt.time(23, 59, 59), dt.UTC)
+        # the due date is a local day: it ends at 23:59:59 in Casablanca
+        fin_echeance = clock.end_of_local_day(echeance)
         intervention = Intervention(
             equipement_id=equipement.id,
             client_id=equipement.client_id,
@@ -68,6 +71,7 @@ async def _preventive_batch(session: AsyncSession, until: dt.date, batch: int) -
             date_creation=now,
             date_limite=fin_echeance if fin_echeance >= now else None,
             date_echeance_maintenance=echeance,
+            sous_garantie=sous_garantie(equipement.date_fin_garantie, now),
         )
         session.add(intervention)
         await session.flush()
@@ -85,19 +89,33 @@ async def _preventive_batch(session: AsyncSession, until: dt.date, batch: int) -
     return len(due)
 
 
-async def generate_preventive(db: Database, *, horizon_days: int, batch: int = 200) -> int:
+async def generate_preventive(
+    db: Database, *, horizon_days: int, batch: int = 200, now: dt.datetime | None = None
+) -> int:
     """One preventive intervention per equipment due within the horizon (never two for the
-    same due date); returns how many were opened."""
-    until = utcnow().date() + dt.timedelta(days=horizon_days)
+    same due date), counted in local days from today in Casablanca; returns how many."""
+    now = now or clock.utcnow()
+    until = horizon_end(now, horizon_days)
     total = 0
     for _ in range(MAX_BATCHES):
         async with db.sessionmaker() as session, session.begin():
-            done = await _preventive_batch(session, until, batch)
+            done = await _preventive_batch(session, until, batch, now)
         total += done
         if done < batch:
             break
     log.info("interventions.preventive.generated", count=total)
     return total
+
+
+def horizon_end(now: dt.datetime, horizon_days: int) -> dt.date:
+    """The last due date the preventive generator opens at `now`: the local day."""
+    return clock.local_date(now) + dt.timedelta(days=horizon_days)
+
+
+def archive_cutoff(now: dt.datetime, after_days: int) -> dt.datetime:
+    """Interventions closed before this instant are archived: local midnight,
+    `after_days` days before today in Casablanca (a whole local day at a time)."""
+    return clock.start_of_local_day(clock.local_date(now) - dt.timedelta(days=after_days))
 
 
 async def _archive_batch(session: AsyncSession, before: dt.datetime, batch: int) -> int:
@@ -117,9 +135,11 @@ async def _archive_batch(session: AsyncSession, before: dt.datetime, batch: int)
     return len(rows)
 
 
-async def archive(db: Database, *, after_days: int, batch: int = 200) -> int:
-    """cloturee with date_fin older than `after_days` -> archivee (history and event each)."""
-    before = utcnow() - dt.timedelta(days=after_days)
+async def archive(
+    db: Database, *, after_days: int, batch: int = 200, now: dt.datetime | None = None
+) -> int:
+    """cloturee with date_fin before `archive_cutoff` -> archivee (history and event each)."""
+    before = archive_cutoff(now or clock.utcnow(), after_days)
     total = 0
     for _ in range(MAX_BATCHES):
         async with db.sessionmaker() as session, session.begin():
@@ -134,7 +154,7 @@ async def archive(db: Database, *, after_days: int, batch: int = 200) -> int:
 async def purge_historique(db: Database, *, retention_days: int, batch: int = 1000) -> int:
     """Audit rows older than the retention deleted through the database's purge function
     (the only path the append-only trigger lets through)."""
-    before = utcnow() - dt.timedelta(days=retention_days)
+    before = clock.utcnow() - dt.timedelta(days=retention_days)
     total = 0
     for _ in range(MAX_BATCHES):
         async with db.sessionmaker() as session, session.begin():

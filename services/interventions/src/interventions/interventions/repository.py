@@ -30,9 +30,9 @@ from interventions.interventions.models import (
 TABLE: sa.Table = Intervention.__table__  # type: ignore[assignment]
 COLUMNS = tuple(c.name for c in TABLE.c)
 _EQUIPEMENT = driver_sql(
-    sa.select(Equipement.client_id, Equipement.active, Equipement.statut).where(
-        Equipement.id == sa.bindparam("id")
-    )
+    sa.select(
+        Equipement.client_id, Equipement.active, Equipement.statut, Equipement.date_fin_garantie
+    ).where(Equipement.id == sa.bindparam("id"))
 )
 _by_id = sa.select(*TABLE.c).where(TABLE.c.id == sa.bindparam("id"))
 _GET: dict[Scope, str] = {
@@ -115,6 +115,7 @@ class EquipementState:
     client_id: int
     active: bool
     statut: StatutEquipement
+    date_fin_garantie: dt.date | None
 
 
 async def equipement_state(session: AsyncSession, equipement_id: int) -> EquipementState | None:
@@ -123,7 +124,7 @@ async def equipement_state(session: AsyncSession, equipement_id: int) -> Equipem
     row = await (await conn.execute(_EQUIPEMENT, {"id": equipement_id})).fetchone()
     if row is None:
         return None
-    return EquipementState(row[0], row[1], StatutEquipement(row[2]))
+    return EquipementState(row[0], row[1], StatutEquipement(row[2]), row[3])
 
 
 async def insert(session: AsyncSession, values: dict[str, Any]) -> dict[str, Any]:

@@ -140,11 +140,15 @@ async def get_intervention(
 async def update_intervention(
     intervention_id: PathId,
     body: InterventionUpdate,
+    request: Request,
     session: SessionDep,
     user: CurrentUserDep,
     if_match: IfMatch = None,
 ) -> InterventionRead:
-    return _read(await service.update(session, user, intervention_id, body, if_match))
+    """Descriptive fields by role; on a cloturee intervention, staff corrections of
+    solution, rapport, periodes, duree_reelle, cout_reel (If-Match required: 428)."""
+    settings = request.app.state.settings
+    return _read(await service.update(session, user, intervention_id, body, if_match, settings))
 
 
 @router.post("/interventions/{intervention_id}/affectation", response_model=InterventionRead)
@@ -156,9 +160,14 @@ async def affecter(
 
 @router.post("/interventions/{intervention_id}/transitions", response_model=InterventionRead)
 async def transition(
-    intervention_id: PathId, body: Transition, session: SessionDep, user: CurrentUserDep
+    intervention_id: PathId,
+    body: Transition,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUserDep,
 ) -> InterventionRead:
-    return _read(await service.transition(session, user, intervention_id, body))
+    settings = request.app.state.settings
+    return _read(await service.transition(session, user, intervention_id, body, settings))
 
 
 @router.post("/interventions/{intervention_id}/evaluation", response_model=InterventionRead)

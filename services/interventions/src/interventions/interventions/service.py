@@ -5,19 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from shared.db import utcnow
 from shared.driver import driver_add_event
 from shared.errors import Problem, conflict, forbidden, not_found, unprocessable
 from shared.events import Event
+from shared.logging import get_logger
 from shared.security import CurrentUser, Role
+from shared.uow import UnitOfWork
 from shared.versioning import check_version
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interventions.common import PRODUCER, changes, publish, snapshot
+from interventions.config import Settings
 from interventions.database import SCHEMA
 from interventions.equipements import repository as equipements_repo
 from interventions.equipements import service as equipements
@@ -25,13 +26,14 @@ from interventions.equipements.models import StatutEquipement
 from interventions.equipements.schemas import EquipementRead
 from interventions.historique import service as historique
 from interventions.historique.models import ActionHistorique as A
-from interventions.interventions import repository
+from interventions.interventions import repository, workflow
 from interventions.interventions.access import visible_to
 from interventions.interventions.models import Intervention
 from interventions.interventions.models import StatutIntervention as St
 from interventions.interventions.repository import InterventionFilters, SortKey
 from interventions.interventions.schemas import (
     CLIENT_FIELDS,
+    CORRECTION_FIELDS,
     STAFF_FIELDS,
     TECHNICIEN_FIELDS,
     InterventionCreate,
@@ -40,40 +42,10 @@ from interventions.interventions.schemas import (
     Transition,
 )
 from interventions.techniciens.service import technicien_affectable
+from shared import clock
 
-STAFF = frozenset({Role.admin, Role.responsable})
-STAFF_AND_TECHNICIEN = frozenset({Role.admin, Role.responsable, Role.technicien})
-
-
-@dataclass(frozen=True, slots=True)
-class Move:
-    roles: frozenset[Role]
-    action: A
-    event: str
-
-
-# API.md's state machine: (from, to) -> who may, the audit action, the event. Any pair
-# missing here answers 409; ouverte -> affectee goes through `affecter`, cloturee ->
-# archivee only through the archival task (`archiver`).
-MOVES: dict[tuple[St, St], Move] = {
-    (St.affectee, St.ouverte): Move(STAFF, A.affectation, "intervention.statut_change"),
-    (St.affectee, St.en_cours): Move(
-        STAFF_AND_TECHNICIEN, A.debut_intervention, "intervention.statut_change"
-    ),
-    (St.en_cours, St.en_attente): Move(
-        STAFF_AND_TECHNICIEN, A.changement_statut, "intervention.statut_change"
-    ),
-    (St.en_attente, St.en_cours): Move(
-        STAFF_AND_TECHNICIEN, A.changement_statut, "intervention.statut_change"
-    ),
-    (St.en_cours, St.cloturee): Move(
-        STAFF_AND_TECHNICIEN, A.fin_intervention, "intervention.cloturee"
-    ),
-    (St.ouverte, St.annulee): Move(STAFF | {Role.client}, A.annulation, "intervention.annulee"),
-    (St.affectee, St.annulee): Move(STAFF, A.annulation, "intervention.annulee"),
-    (St.en_attente, St.annulee): Move(STAFF, A.annulation, "intervention.annulee"),
-}
-FINAL = frozenset({St.annulee, St.archivee})
+log = get_logger(__name__)
+FINAL = workflow.FINAL
 
 
 async def get_for_user(
@@ -142,11 +114,17 @@ async def create(
     client_id = data.client_id if data.client_id is not None else equipement.client_id
     if client_id != equipement.client_id:
         raise unprocessable("client_id must be the equipment's owner", field="client_id")
-    now = utcnow()
+    now = clock.utcnow()
     if data.date_limite is not None and data.date_limite < now:
         raise unprocessable("date_limite is in the past", field="date_limite")
     values = data.model_dump(exclude={"client_id"})
-    values.update(client_id=client_id, statut=St.ouverte, date_creation=now, version=1)
+    values.update(
+        client_id=client_id,
+        statut=St.ouverte,
+        date_creation=now,
+        version=1,
+        sous_garantie=sous_garantie(equipement.date_fin_garantie, now),
+    )
     after = read_row(await repository.insert(session, values))
     await historique.record(
         session,
@@ -166,17 +144,27 @@ async def create(
     return after
 
 
+def sous_garantie(date_fin_garantie: dt.date | None, now: dt.datetime) -> bool:
+    """Whether an equipment whose warranty ends on `date_fin_garantie` is covered today
+    (the local day: the warranty's last day counts in full)."""
+    return date_fin_garantie is not None and clock.local_date(now) <= date_fin_garantie
+
+
 async def update(
     session: AsyncSession,
     user: CurrentUser,
     intervention_id: int,
     data: InterventionUpdate,
     if_match: str | None,
+    settings: Settings,
 ) -> Intervention:
-    """Descriptive fields only, by role; never `statut`."""
+    """Descriptive fields only, by role; never `statut`. On a cloturee intervention, staff
+    may still correct its report, periods, duration and cost (see `corriger`)."""
     intervention = await get_for_user(session, user, intervention_id, for_update=True)
-    check_version(if_match, intervention.version)
     fields = data.model_dump(exclude_unset=True)
+    if intervention.statut == St.cloturee:
+        return await corriger(session, user, intervention, fields, if_match, settings)
+    check_version(if_match, intervention.version)
     allowed = {
         Role.admin: STAFF_FIELDS,
         Role.responsable: STAFF_FIELDS,
@@ -186,10 +174,12 @@ async def update(
     refused = sorted(set(fields) - allowed)
     if refused:
         raise Problem(403, f"your role may not edit: {', '.join(refused)}", fields=refused)
-    if intervention.statut in FINAL or intervention.statut == St.cloturee:
+    if intervention.statut in workflow.READ_ONLY:
         raise conflict(f"an intervention {intervention.statut.value} is read-only")
     if user.role == Role.client and intervention.statut != St.ouverte:
         raise conflict("a client may edit its request only while it is ouverte")
+    if "periodes" in fields:
+        raise conflict("working periods are corrected once the intervention is cloturee")
     before = read(intervention)
     for field, value in fields.items():
         setattr(intervention, field, value)
@@ -210,6 +200,100 @@ async def update(
     return intervention
 
 
+async def corriger(
+    session: AsyncSession,
+    user: CurrentUser,
+    intervention: Intervention,
+    fields: dict[str, Any],
+    if_match: str | None,
+    settings: Settings,
+) -> Intervention:
+    """A correction after closing: staff only, `If-Match` required (428), the fields of
+    CORRECTION_FIELDS only; audited and published as `intervention.corrigee`.
+
+    Corrected periods give `duree_reelle` and `duree_attente` again (unless `duree_reelle`
+    is given too); a new `duree_reelle` gives the labour cost again, and `cout_reel`
+    follows (labour + parts) unless it is given itself."""
+    if not user.is_staff:
+        raise forbidden("only staff correct a cloturee intervention")
+    if if_match is None:
+        raise Problem(428, "If-Match is required to correct a cloturee intervention")
+    check_version(if_match, intervention.version)
+    refused = sorted(set(fields) - CORRECTION_FIELDS)
+    if refused:
+        raise conflict(
+            f"a cloturee intervention takes corrections of {', '.join(sorted(CORRECTION_FIELDS))}"
+            f" only, not: {', '.join(refused)}",
+            fields=refused,
+        )
+    before = read(intervention)
+    if "periodes" in fields:
+        periodes = data_periodes(fields.pop("periodes"))
+        problem = workflow.valid_periods(periodes)
+        if problem is not None:
+            raise unprocessable(problem, field="periodes")
+        intervention.periodes = periodes
+        duree, attente = workflow.durations(periodes)
+        intervention.duree_attente = attente
+        fields.setdefault("duree_reelle", duree)
+    for field in ("solution", "rapport", "notes_techniques", "diagnostic"):
+        if field in fields:
+            setattr(intervention, field, fields[field])
+    if "duree_reelle" in fields:
+        intervention.duree_reelle = fields["duree_reelle"]
+        intervention.cout_main_oeuvre = workflow.labour_cost(
+            intervention.duree_reelle, settings.taux(intervention.technicien_id)
+        )
+        intervention.cout_reel = workflow.total_cost(
+            intervention.cout_main_oeuvre, intervention.cout_pieces
+        )
+    if "cout_reel" in fields:
+        intervention.cout_reel = fields["cout_reel"]
+    await session.flush()
+    after = read(intervention)
+    old, new = changes(before, after)
+    if new:
+        await record_correction(session, intervention, old, new, after, user.id, "Correction")
+    return intervention
+
+
+def data_periodes(value: Any) -> list[dict[str, Any]]:
+    """Corrected periods as stored: times ISO 8601 in UTC."""
+    result = []
+    for p in value:
+        periode = dict(p)
+        for key in ("debut", "fin"):
+            moment = periode.get(key)
+            if isinstance(moment, dt.datetime):
+                periode[key] = moment.astimezone(dt.UTC).isoformat()
+        result.append(periode)
+    return result
+
+
+async def record_correction(
+    session: AsyncSession,
+    intervention: Intervention,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    after: dict[str, Any],
+    user_id: int | None,
+    what: str,
+) -> None:
+    """One audit row (`modification`, before/after) and one `intervention.corrigee`."""
+    await historique.record(
+        session,
+        intervention_id=intervention.id,
+        action=A.modification,
+        description=f"{what} après clôture: " + ", ".join(sorted(new)),
+        ancienne_valeur=old,
+        nouvelle_valeur=new,
+        user_id=user_id,
+    )
+    await publish(
+        session, "intervention.corrigee", intervention.id, {**after, "avant": old, "apres": new}
+    )
+
+
 async def _move(
     session: AsyncSession,
     intervention: Intervention,
@@ -227,6 +311,8 @@ async def _move(
     await session.flush()
     after = read(intervention)
     old, new = changes(before, after)
+    new.pop("periodes", None)
+    old.pop("periodes", None)
     if commentaire:
         new["commentaire"] = commentaire
     await historique.record(
@@ -251,46 +337,58 @@ async def _move(
     return intervention
 
 
-def _hours(start: dt.datetime, end: dt.datetime) -> decimal.Decimal:
-    seconds = decimal.Decimal(str((end - start).total_seconds()))
-    return (seconds / 3600).quantize(decimal.Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
-
-
 async def transition(
-    session: AsyncSession, user: CurrentUser, intervention_id: int, body: Transition
+    session: AsyncSession,
+    user: CurrentUser,
+    intervention_id: int,
+    body: Transition,
+    settings: Settings,
 ) -> Intervention:
     """One move of the state machine by `user`; 409 for any move not allowed to it now."""
     intervention = await get_for_user(session, user, intervention_id, for_update=True)
     frm, to = intervention.statut, body.statut
-    move = MOVES.get((frm, to))
-    if move is None or user.role not in move.roles:
-        hint = ""
-        if (frm, to) == (St.ouverte, St.affectee):
-            hint = " (use POST /interventions/{id}/affectation)"
-        elif (frm, to) == (St.cloturee, St.archivee):
-            hint = " (only the archival task archives)"
+    move = workflow.move_for(frm, to, user.role)
+    if move is None:
         raise conflict(
-            f"{user.role.value} may not move an intervention from {frm.value} to {to.value}{hint}",
+            f"{user.role.value} may not move an intervention from {frm.value} to {to.value}"
+            + workflow.refusal_hint(frm, to),
             statut=frm.value,
         )
-    now = utcnow()
+    now = clock.utcnow()
     if body.diagnostic is not None:
         intervention.diagnostic = body.diagnostic
-    if to == St.en_cours and intervention.date_debut is None:
-        intervention.date_debut = now
-    if to == St.ouverte:
-        intervention.technicien_id = None
     if to == St.cloturee:
         solution = body.solution or intervention.solution
         if not solution:
             raise unprocessable("a solution is required to close an intervention", field="solution")
         intervention.solution = solution
-        intervention.date_fin = now
-        if intervention.duree_reelle is None and intervention.date_debut is not None:
-            intervention.duree_reelle = _hours(intervention.date_debut, now)
-        await _maintenance_faite(session, intervention, now)
     elif body.solution is not None:
         intervention.solution = body.solution
+    motif = (body.motif_attente or "autre") if to == St.en_attente else None
+    intervention.periodes = workflow.periods_after_move(intervention.periodes, to, now, motif)
+    intervention.motif_attente = motif
+    if to == St.en_cours:
+        if intervention.date_debut is None:
+            intervention.date_debut = now
+        if intervention.date_prise_en_charge is None:
+            intervention.date_prise_en_charge = now
+    if to == St.ouverte:
+        intervention.technicien_id = None
+    if intervention.periodes:
+        intervention.duree_reelle, intervention.duree_attente = workflow.durations(
+            intervention.periodes
+        )
+    if to == St.cloturee:
+        intervention.date_fin = now
+        intervention.cout_main_oeuvre = workflow.labour_cost(
+            intervention.duree_reelle, settings.taux(intervention.technicien_id)
+        )
+        intervention.cout_reel = workflow.total_cost(
+            intervention.cout_main_oeuvre, intervention.cout_pieces
+        )
+        await _maintenance_faite(session, intervention, now)
+    if to in (St.annulee, St.ouverte):
+        await liberer_planning(session, intervention, annule=to == St.annulee)
     return await _move(
         session,
         intervention,
@@ -301,6 +399,19 @@ async def transition(
         description=f"Statut {frm.value} -> {to.value}",
         commentaire=body.commentaire,
     )
+
+
+async def liberer_planning(
+    session: AsyncSession, intervention: Intervention, *, annule: bool
+) -> None:
+    """Free the technician booked on the intervention's slot: a cancelled intervention's
+    slot becomes `annule` (unconfirmed, never reminded); one sent back to ouverte keeps its
+    dates, unconfirmed and with no technician. Publishes `planning.annule` for a cancelled
+    slot."""
+    # imported here: planning builds on this module
+    from interventions.planning.service import liberer
+
+    await liberer(session, intervention, annule=annule)
 
 
 async def _maintenance_faite(
@@ -315,7 +426,7 @@ async def _maintenance_faite(
     before = snapshot(EquipementRead, equipement)
     equipement.derniere_maintenance = date_fin
     if equipement.intervalle_maintenance_jours:
-        equipement.prochaine_maintenance = date_fin.date() + dt.timedelta(
+        equipement.prochaine_maintenance = clock.local_date(date_fin) + dt.timedelta(
             days=equipement.intervalle_maintenance_jours
         )
     else:
@@ -331,7 +442,7 @@ async def affecter(
 ) -> Intervention:
     """ouverte -> affectee with a technician (or another technician while affectee)."""
     intervention = await get_for_user(session, user, intervention_id, for_update=True)
-    if intervention.statut not in (St.ouverte, St.affectee):
+    if intervention.statut not in workflow.ASSIGNABLE:
         raise conflict(
             f"an intervention {intervention.statut.value} cannot be assigned",
             statut=intervention.statut.value,
@@ -340,8 +451,11 @@ async def affecter(
     if intervention.statut == St.affectee and intervention.technicien_id == technicien_id:
         return intervention
     frm = intervention.statut
+    ancien_technicien = intervention.technicien_id
     intervention.technicien_id = technicien_id
-    return await _move(
+    if intervention.date_affectation is None:
+        intervention.date_affectation = clock.utcnow()
+    await _move(
         session,
         intervention,
         St.affectee,
@@ -350,6 +464,17 @@ async def affecter(
         user_id=user.id,
         description=f"Affectation au technicien {technicien_id} ({frm.value} -> affectee)",
     )
+    if ancien_technicien is not None:
+        # the slot moved to the new technician, unconfirmed (the planning trigger): the old
+        # one is free at once
+        await reaffecter_planning(session, intervention)
+    return intervention
+
+
+async def reaffecter_planning(session: AsyncSession, intervention: Intervention) -> None:
+    from interventions.planning.service import reaffecter
+
+    await reaffecter(session, intervention)
 
 
 async def evaluer(
@@ -393,3 +518,56 @@ async def archiver(session: AsyncSession, intervention: Intervention) -> Interve
         user_id=None,
         description="Archivage automatique (clôturée depuis plus de 2 ans)",
     )
+
+
+async def on_piece_consommee(uow: UnitOfWork, event: Event) -> None:
+    """inventory's `piece.consommee` (a return has a negative `montant`): the parts cost of
+    the intervention, and its `cout_reel` once closed (then audited and published as
+    `intervention.corrigee`). Archived interventions stay frozen; unknown ones are skipped."""
+    data = event.data
+    iid = data.get("intervention_id")
+    try:
+        montant = decimal.Decimal(str(data.get("montant")))
+    except decimal.InvalidOperation:
+        montant = decimal.Decimal("NaN")
+    if not isinstance(iid, int) or not montant.is_finite():
+        log.warning("intervention.piece_malformed", event_id=str(event.id))
+        return
+    session = uow.session
+    intervention = (
+        await session.scalars(
+            sa.select(Intervention)
+            .where(Intervention.id == iid)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).one_or_none()
+    if intervention is None or intervention.statut == St.archivee:
+        log.warning("intervention.piece_ignored", event_id=str(event.id), intervention_id=iid)
+        return
+    before = read(intervention)
+    pieces = (intervention.cout_pieces or decimal.Decimal(0)) + montant
+    intervention.cout_pieces = max(pieces, decimal.Decimal(0)).quantize(workflow.HUNDREDTH)
+    if intervention.statut == St.cloturee:
+        intervention.cout_reel = workflow.total_cost(
+            intervention.cout_main_oeuvre, intervention.cout_pieces
+        )
+    await session.flush()
+    after = read(intervention)
+    old, new = changes(before, after)
+    if not new:
+        return
+    if intervention.statut == St.cloturee:
+        await record_correction(
+            session, intervention, old, new, after, event.actor_id, "Coût des pièces"
+        )
+    else:
+        await historique.record(
+            session,
+            intervention_id=intervention.id,
+            action=A.modification,
+            description="Coût des pièces: " + ", ".join(sorted(new)),
+            ancienne_valeur=old,
+            nouvelle_valeur=new,
+            user_id=event.actor_id,
+        )

@@ -19,14 +19,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import orjson
-import sqlalchemy as sa
-from shared.db import Database, utcnow
+from shared.db import Database
 from shared.errors import Problem, conflict, forbidden, not_found
 from shared.events import Event, add_event
-from shared.events.outbox import outbox_table
 from shared.logging import get_logger
 from shared.security import CurrentUser, Role
+from shared.uow import unit_of_work
 from shared.versioning import check_version
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +36,7 @@ from interventions.interventions.service import get_for_user
 from interventions.planning import repository
 from interventions.planning.models import Planning
 from interventions.planning.schemas import PlanningPut
+from shared import clock
 
 log = get_logger(__name__)
 PRODUCER = "interventions"
@@ -53,19 +52,72 @@ RAPPEL_HORIZON = dt.timedelta(hours=24)
 OVERLAP_DETAIL = "the technician is already booked on an overlapping confirmed slot"
 
 
-def snapshot(planning: Planning) -> dict[str, Any]:
+def snapshot(planning: Planning | dict[str, Any]) -> dict[str, Any]:
     """The slot as JSON-ready values, for audit rows and events."""
+    get = planning.get if isinstance(planning, dict) else planning.__getattribute__
     return {
-        "id": planning.id,
-        "intervention_id": planning.intervention_id,
-        "technicien_id": planning.technicien_id,
-        "date_debut": planning.date_debut.isoformat(),
-        "date_fin": planning.date_fin.isoformat(),
-        "creneau": planning.creneau,
-        "notes_planning": planning.notes_planning,
-        "confirme": planning.confirme,
-        "rappel_envoye": planning.rappel_envoye,
+        "id": get("id"),
+        "intervention_id": get("intervention_id"),
+        "technicien_id": get("technicien_id"),
+        "date_debut": get("date_debut").isoformat(),
+        "date_fin": get("date_fin").isoformat(),
+        "creneau": get("creneau"),
+        "notes_planning": get("notes_planning"),
+        "confirme": get("confirme"),
+        "rappel_envoye": get("rappel_envoye"),
+        "statut": get("statut"),
     }
+
+
+async def liberer(session: AsyncSession, intervention: Intervention, *, annule: bool) -> None:
+    """Cancelling an intervention cancels its slot: unconfirmed, never reminded, the
+    technician free for another booking at once; audited and published (`planning.annule`).
+    (Sent back to ouverte, the slot loses its technician through the planning trigger.)"""
+    if not annule:
+        return
+    row = await repository.release(session, intervention.id)
+    if row is None:
+        return
+    after = snapshot(row)
+    await record(
+        session,
+        intervention_id=intervention.id,
+        action="planification",
+        description="Planification annulée (intervention annulée)",
+        ancienne_valeur={"statut": "planifie", "confirme": row["confirme"]},
+        nouvelle_valeur=after,
+        user_id=None,
+    )
+    await add_event(
+        session,
+        SCHEMA,
+        Event.new(
+            "planning.annule",
+            producer=PRODUCER,
+            aggregate_id=row["id"],
+            data={**after, "client_id": intervention.client_id},
+        ),
+    )
+
+
+async def reaffecter(session: AsyncSession, intervention: Intervention) -> None:
+    """After a reassignment (flushed): the slot now names the new technician, unconfirmed
+    (the planning trigger moved it, so the old technician is free); published as
+    `planning.planifie` so that calendars follow."""
+    planning = await repository.get_by_intervention(session, intervention.id)
+    if planning is None or planning.statut == "annule":
+        return
+    await session.refresh(planning)
+    await add_event(
+        session,
+        SCHEMA,
+        Event.new(
+            "planning.planifie",
+            producer=PRODUCER,
+            aggregate_id=planning.id,
+            data={**snapshot(planning), "client_id": intervention.client_id},
+        ),
+    )
 
 
 def _check_planifiable(intervention: Intervention) -> None:
@@ -220,23 +272,20 @@ async def calendrier(
     )
 
 
-def _rappel_event(row: dict[str, Any]) -> Event:
-    return Event.new(
-        "planning.rappel",
-        producer=PRODUCER,
-        aggregate_id=row["id"],
-        data={
-            "planning_id": row["id"],
-            "intervention_id": row["intervention_id"],
-            "technicien_id": row["technicien_id"],
-            "technicien_user_id": row["technicien_user_id"],
-            "client_id": row["client_id"],
-            "date_debut": row["date_debut"].isoformat(),
-            "date_fin": row["date_fin"].isoformat(),
-            # who must be told: the technician (its user) and the client (its users)
-            "destinataires": ["technicien", "client"],
-        },
-    )
+def _rappel_data(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "planning_id": row["id"],
+        "intervention_id": row["intervention_id"],
+        "technicien_id": row["technicien_id"],
+        "technicien_user_id": row["technicien_user_id"],
+        "client_id": row["client_id"],
+        "date_debut": row["date_debut"].isoformat(),
+        "date_fin": row["date_fin"].isoformat(),
+        # shown to people: the day and time in the company's time zone
+        "date_debut_locale": row["date_debut"].astimezone(clock.timezone()).isoformat(),
+        # who must be told: the technician (its user) and the client (its users)
+        "destinataires": ["technicien", "client"],
+    }
 
 
 async def envoyer_rappels(db: Database, *, batch_size: int) -> int:
@@ -247,25 +296,13 @@ async def envoyer_rappels(db: Database, *, batch_size: int) -> int:
     every slot either reminded with its event committed, or untouched for the next run.
     """
     total = 0
-    outbox = outbox_table(SCHEMA)
     while True:
-        async with db.sessionmaker() as session, session.begin():
+        async with unit_of_work(db, schema=SCHEMA, producer=PRODUCER) as uow:
             rows = await repository.claim_due_reminders(
-                session, now=utcnow(), horizon=RAPPEL_HORIZON, limit=batch_size
+                uow.session, now=clock.utcnow(), horizon=RAPPEL_HORIZON, limit=batch_size
             )
-            if rows:
-                events = [_rappel_event(row) for row in rows]
-                await session.execute(
-                    sa.insert(outbox),
-                    [
-                        {
-                            "event_id": event.id,
-                            "type": event.type,
-                            "payload": orjson.loads(event.model_dump_json()),
-                        }
-                        for event in events
-                    ],
-                )
+            for row in rows:
+                uow.emit("planning.rappel", row["id"], _rappel_data(row))
         total += len(rows)
         if len(rows) < batch_size:
             if total:
