@@ -370,6 +370,27 @@ export interface paths {
         patch: operations["update_equipement_api_v1_equipements__equipement_id__patch"];
         trace?: never;
     };
+    "/api/v1/equipements/{equipement_id}/historique": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Historique Equipement
+         * @description The equipment's trail (creates, changes, lifecycle moves), oldest first; IP and user
+         *     agent for staff only.
+         */
+        get: operations["historique_equipement_api_v1_equipements__equipement_id__historique_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/equipements/{equipement_id}/statut": {
         parameters: {
             query?: never;
@@ -639,6 +660,9 @@ export interface paths {
         /**
          * Upload Document
          * @description Add a file to an intervention: staff, its technician, or its client.
+         *
+         *     With an `Idempotency-Key`, a retried upload (same file, same fields) answers the first
+         *     document again instead of adding a duplicate; the same key with another file is 422.
          */
         post: operations["upload_document_api_v1_interventions__intervention_id__documents_post"];
         delete?: never;
@@ -2174,6 +2198,48 @@ export interface components {
          * @enum {string}
          */
         Granularite: "day" | "week" | "month";
+        /** HistoriqueEquipementPage */
+        HistoriqueEquipementPage: {
+            /** Items */
+            items: components["schemas"]["HistoriqueEquipementRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            verification?: components["schemas"]["VerificationRead"] | null;
+        };
+        /** HistoriqueEquipementRead */
+        HistoriqueEquipementRead: {
+            /** Action */
+            action: string;
+            /** Adresse Ip */
+            adresse_ip: string | null;
+            /** Ancienne Valeur */
+            ancienne_valeur: {
+                [key: string]: unknown;
+            } | null;
+            /** Description */
+            description: string;
+            /** Equipement Id */
+            equipement_id: number;
+            /** Hash */
+            hash: string;
+            /**
+             * Horodatage
+             * Format: date-time
+             */
+            horodatage: string;
+            /** Id */
+            id: number;
+            /** Nouvelle Valeur */
+            nouvelle_valeur: {
+                [key: string]: unknown;
+            } | null;
+            /** Prev Hash */
+            prev_hash: string;
+            /** User Agent */
+            user_agent: string | null;
+            /** User Id */
+            user_id: number | null;
+        };
         /** HistoriquePage */
         HistoriquePage: {
             /** Items */
@@ -4704,6 +4770,40 @@ export interface operations {
             };
         };
     };
+    historique_equipement_api_v1_equipements__equipement_id__historique_get: {
+        parameters: {
+            query?: {
+                /** @description recompute the hash chain and report whether it holds */
+                verifier?: boolean;
+            };
+            header?: never;
+            path: {
+                equipement_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoriqueEquipementPage"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     change_statut_api_v1_equipements__equipement_id__statut_post: {
         parameters: {
             query?: never;
@@ -5398,7 +5498,10 @@ export interface operations {
     upload_document_api_v1_interventions__intervention_id__documents_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description retry-safe create key (1 to 200 characters) */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 intervention_id: number;
             };

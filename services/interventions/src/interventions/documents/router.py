@@ -9,14 +9,17 @@ from __future__ import annotations
 from typing import Annotated, cast
 from urllib.parse import quote
 
+import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from shared.db import Database, SessionDep
 from shared.errors import Problem, conflict
+from shared.idempotency import IdempotencyKey
 from shared.logging import get_logger
 from shared.pagination import CursorQuery, Page, decode_cursor, page_of
 from shared.security import CurrentUserDep
 from shared.types import PathId
+from shared.uow import Fingerprint, UowDep
 
 from interventions.config import Settings
 from interventions.documents import service
@@ -81,11 +84,14 @@ def _type_document(raw: str | None) -> TypeDocument:
 async def upload_document(
     intervention_id: PathId,
     request: Request,
-    session: SessionDep,
+    uow: UowDep,
     user: CurrentUserDep,
-    response: Response,
-) -> DocumentRead:
-    """Add a file to an intervention: staff, its technician, or its client."""
+    key: IdempotencyKey = None,
+) -> Response:
+    """Add a file to an intervention: staff, its technician, or its client.
+
+    With an `Idempotency-Key`, a retried upload (same file, same fields) answers the first
+    document again instead of adding a duplicate; the same key with another file is 422."""
     settings = _settings(request)
     check_announced_length(request, settings.max_upload_bytes)
     # A short transaction of its own: no connection is held while the body trickles in.
@@ -113,9 +119,21 @@ async def upload_document(
                 f"a {type_document.value} cannot be a {mime_type} file",
                 errors=[{"field": "fichier", "message": f"content is {mime_type}"}],
             )
+        fingerprint = Fingerprint.of(
+            request.method,
+            request.url.path,
+            orjson.dumps(
+                [upload.sha256, upload.filename, type_document.value, description],
+            ),
+        )
+        again = await uow.idempotent(key, fingerprint)
+        if again is not None:
+            upload.temp_path.unlink(missing_ok=True)
+            again.headers["Location"] = f"/api/v1/documents/{orjson.loads(again.body)['id']}"
+            return again
         chemin = await storage.keep(upload.temp_path)
         document = await service.ajouter(
-            session,
+            uow.session,
             user,
             intervention_id,
             nom_fichier=upload.filename,
@@ -132,9 +150,15 @@ async def upload_document(
         else:
             upload.temp_path.unlink(missing_ok=True)
         raise
-    response.headers["Location"] = f"/api/v1/documents/{document.id}"
+    body = DocumentRead.model_validate(document).model_dump(mode="json")
+    await uow.remember(body, 201)
     log.info("document.ajoute", document_id=document.id, intervention_id=intervention_id)
-    return DocumentRead.model_validate(document)
+    return Response(
+        orjson.dumps(body),
+        201,
+        {"Location": f"/api/v1/documents/{document.id}"},
+        media_type="application/json",
+    )
 
 
 @router.get("/interventions/{intervention_id}/documents", response_model=Page[DocumentRead])

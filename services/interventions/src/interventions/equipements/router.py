@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -23,6 +24,12 @@ from interventions.equipements.schemas import (
     EquipementRead,
     EquipementUpdate,
     StatutChange,
+)
+from interventions.historique import service as historique
+from interventions.historique.schemas import (
+    HistoriqueEquipementPage,
+    HistoriqueEquipementRead,
+    VerificationRead,
 )
 from shared import idempotency
 
@@ -46,7 +53,7 @@ async def create_equipement(
 ) -> JSONResponse:
     stored = await idempotency.claim(session, SCHEMA, key, user.id, "POST /equipements")
     if stored is None:
-        equipement = await service.create(session, body)
+        equipement = await service.create(session, body, user.id)
         stored = _read(equipement).model_dump(mode="json")
         await idempotency.remember(session, SCHEMA, key, user.id, stored)
     return JSONResponse(stored, status_code=201, headers={"Location": f"{PREFIX}/{stored['id']}"})
@@ -90,14 +97,14 @@ async def update_equipement(
     user: StaffDep,
     if_match: IfMatch = None,
 ) -> EquipementRead:
-    return _read(await service.update(session, equipement_id, body, if_match))
+    return _read(await service.update(session, equipement_id, body, if_match, user.id))
 
 
 @router.post("/equipements/{equipement_id}/statut", response_model=EquipementRead)
 async def change_statut(
     equipement_id: PathId, body: StatutChange, session: SessionDep, user: StaffOrTechnicien
 ) -> EquipementRead:
-    return _read(await service.change_statut(session, equipement_id, body.statut))
+    return _read(await service.change_statut(session, equipement_id, body.statut, user.id))
 
 
 @router.delete(
@@ -106,7 +113,7 @@ async def change_statut(
     responses={409: {"description": "it has interventions: retired instead"}},
 )
 async def delete_equipement(equipement_id: PathId, session: SessionDep, user: StaffDep) -> Response:
-    retired = await service.delete(session, equipement_id)
+    retired = await service.delete(session, equipement_id, user.id)
     if retired is None:
         return Response(status_code=204)
     # Returned, not raised: the retirement must commit with this answer.
@@ -116,3 +123,25 @@ async def delete_equipement(equipement_id: PathId, session: SessionDep, user: St
         "instead of deleted",
         equipement=_read(retired).model_dump(mode="json"),
     ).response(f"{PREFIX}/{equipement_id}")
+
+
+@router.get("/equipements/{equipement_id}/historique", response_model=HistoriqueEquipementPage)
+async def historique_equipement(
+    equipement_id: PathId,
+    session: SessionDep,
+    user: CurrentUserDep,
+    verifier: Annotated[
+        bool, Query(description="recompute the hash chain and report whether it holds")
+    ] = False,
+) -> HistoriqueEquipementPage:
+    """The equipment's trail (creates, changes, lifecycle moves), oldest first; IP and user
+    agent for staff only."""
+    await service.get_for_user(session, user, equipement_id)
+    rows, verification = await historique.history_equipement(session, equipement_id)
+    items = [HistoriqueEquipementRead.model_validate(r) for r in rows]
+    if not user.is_staff:
+        items = [i.model_copy(update={"adresse_ip": None, "user_agent": None}) for i in items]
+    return HistoriqueEquipementPage(
+        items=items,
+        verification=VerificationRead(**asdict(verification)) if verifier else None,
+    )

@@ -16,6 +16,7 @@ from interventions.equipements import repository
 from interventions.equipements.models import Equipement, StatutEquipement
 from interventions.equipements.repository import EquipementFilters
 from interventions.equipements.schemas import EquipementCreate, EquipementRead, EquipementUpdate
+from interventions.historique.service import record_equipement
 from interventions.techniciens.service import client_connu
 
 S = StatutEquipement
@@ -82,20 +83,32 @@ def _garantie(equipement: Equipement, fields: set[str]) -> None:
             equipement.date_fin_garantie = computed
 
 
-async def create(session: AsyncSession, data: EquipementCreate) -> Equipement:
+async def create(session: AsyncSession, data: EquipementCreate, user_id: int) -> Equipement:
     await client_connu(session, data.client_id)
     equipement = Equipement(**data.model_dump(), statut=S.operationnel, active=True)
     _garantie(equipement, data.model_fields_set)
     session.add(equipement)
     await session.flush()
-    await publish(
-        session, "equipement.created", equipement.id, snapshot(EquipementRead, equipement)
+    after = snapshot(EquipementRead, equipement)
+    await record_equipement(
+        session,
+        equipement_id=equipement.id,
+        action="creation",
+        description="Création équipement",
+        ancienne_valeur=None,
+        nouvelle_valeur=after,
+        user_id=user_id,
     )
+    await publish(session, "equipement.created", equipement.id, after)
     return equipement
 
 
 async def update(
-    session: AsyncSession, equipement_id: int, data: EquipementUpdate, if_match: str | None
+    session: AsyncSession,
+    equipement_id: int,
+    data: EquipementUpdate,
+    if_match: str | None,
+    user_id: int,
 ) -> Equipement:
     equipement = await repository.get(session, equipement_id, for_update=True)
     if equipement is None:
@@ -112,6 +125,15 @@ async def update(
     after = snapshot(EquipementRead, equipement)
     old, new = changes(before, after)
     if new:
+        await record_equipement(
+            session,
+            equipement_id=equipement.id,
+            action="modification",
+            description="Modification équipement: " + ", ".join(sorted(new)),
+            ancienne_valeur=old,
+            nouvelle_valeur=new,
+            user_id=user_id,
+        )
         await publish(
             session, "equipement.updated", equipement.id, {**after, "changes": new, "before": old}
         )
@@ -119,7 +141,7 @@ async def update(
 
 
 async def change_statut(
-    session: AsyncSession, equipement_id: int, statut: StatutEquipement
+    session: AsyncSession, equipement_id: int, statut: StatutEquipement, user_id: int | None
 ) -> Equipement:
     """One step of the lifecycle, 409 for any other."""
     equipement = await repository.get(session, equipement_id, for_update=True)
@@ -135,13 +157,28 @@ async def change_statut(
     if statut == S.retire:
         equipement.active = False
     await session.flush()
+    await _record_statut(session, equipement, ancien, user_id)
     data = {**snapshot(EquipementRead, equipement), "ancien_statut": ancien.value}
     event = "equipement.retire" if statut == S.retire else "equipement.statut_change"
     await publish(session, event, equipement.id, data)
     return equipement
 
 
-async def delete(session: AsyncSession, equipement_id: int) -> Equipement | None:
+async def _record_statut(
+    session: AsyncSession, equipement: Equipement, ancien: StatutEquipement, user_id: int | None
+) -> None:
+    await record_equipement(
+        session,
+        equipement_id=equipement.id,
+        action="changement_statut",
+        description=f"Statut {ancien.value} -> {equipement.statut.value}",
+        ancienne_valeur={"statut": ancien.value},
+        nouvelle_valeur={"statut": equipement.statut.value, "active": equipement.active},
+        user_id=user_id,
+    )
+
+
+async def delete(session: AsyncSession, equipement_id: int, user_id: int) -> Equipement | None:
     """Deletes an equipment without history; one with interventions is retired instead and
     returned (the caller answers 409)."""
     equipement = await repository.get(session, equipement_id, for_update=True)
@@ -153,11 +190,21 @@ async def delete(session: AsyncSession, equipement_id: int) -> Equipement | None
             equipement.statut = S.retire
             equipement.active = False
             await session.flush()
+            await _record_statut(session, equipement, ancien, user_id)
             data = {**snapshot(EquipementRead, equipement), "ancien_statut": ancien.value}
             await publish(session, "equipement.retire", equipement.id, data)
         return equipement
     data = snapshot(EquipementRead, equipement)
     await session.delete(equipement)
     await session.flush()
+    await record_equipement(
+        session,
+        equipement_id=equipement_id,
+        action="suppression",
+        description="Suppression équipement (sans intervention)",
+        ancienne_valeur=data,
+        nouvelle_valeur=None,
+        user_id=user_id,
+    )
     await publish(session, "equipement.deleted", equipement_id, data)
     return None

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from shared.context import request_meta
 from shared.db import utcnow
 from shared.errors import not_found
@@ -13,7 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from interventions.historique import repository
 from interventions.historique.chain import GENESIS, jsonable, normalise_ip, row_hash
-from interventions.historique.models import ActionHistorique, HistoriqueIntervention
+from interventions.historique.models import (
+    ActionHistorique,
+    HistoriqueEquipement,
+    HistoriqueIntervention,
+)
 
 
 async def record(
@@ -82,16 +87,19 @@ class Verification:
     reason: str | None = None
 
 
-def verify_rows(rows: Sequence[HistoriqueIntervention], anchor: str | None) -> Verification:
+def verify_rows(
+    rows: Sequence[HistoriqueIntervention | HistoriqueEquipement], anchor: str | None
+) -> Verification:
     """Recompute every hash and link; the first row links to the genesis or the purge anchor."""
     expected_prev = anchor or GENESIS
     for row in rows:
         if row.prev_hash != expected_prev:
             return Verification(False, len(rows), row.id, "prev_hash does not match")
         recomputed = row_hash(
-            intervention_id=row.intervention_id,
+            intervention_id=getattr(row, "intervention_id", None),
+            equipement_id=getattr(row, "equipement_id", None),
             user_id=row.user_id,
-            action=row.action.value,
+            action=str(row.action),
             description=row.description,
             ancienne_valeur=row.ancienne_valeur,
             nouvelle_valeur=row.nouvelle_valeur,
@@ -112,3 +120,68 @@ async def history(
     rows = await repository.list_for(session, intervention_id)
     anchor = await repository.anchor(session, intervention_id)
     return rows, verify_rows(rows, anchor)
+
+
+ACTIONS_EQUIPEMENT = frozenset({"creation", "modification", "changement_statut", "suppression"})
+
+
+async def record_equipement(
+    session: AsyncSession,
+    *,
+    equipement_id: int,
+    action: str,
+    description: str,
+    ancienne_valeur: dict[str, Any] | None,
+    nouvelle_valeur: dict[str, Any] | None,
+    user_id: int | None,
+) -> None:
+    """Append one row to an equipment's trail, chained to its previous one. The caller
+    holds the equipment's row lock (or has just inserted it), which serialises the chain."""
+    assert action in ACTIONS_EQUIPEMENT, action
+    h = HistoriqueEquipement
+    prev_hash = (
+        await session.execute(
+            sa.select(h.hash).where(h.equipement_id == equipement_id).order_by(h.id.desc()).limit(1)
+        )
+    ).scalar_one_or_none() or GENESIS
+    meta = request_meta()
+    ip = normalise_ip(meta.client_ip)
+    before, after = jsonable(ancienne_valeur), jsonable(nouvelle_valeur)
+    horodatage = utcnow()
+    session.add(
+        HistoriqueEquipement(
+            equipement_id=equipement_id,
+            user_id=user_id,
+            action=action,
+            description=description,
+            ancienne_valeur=before,
+            nouvelle_valeur=after,
+            horodatage=horodatage,
+            adresse_ip=ip,
+            user_agent=meta.user_agent,
+            prev_hash=prev_hash,
+            hash=row_hash(
+                equipement_id=equipement_id,
+                user_id=user_id,
+                action=action,
+                description=description,
+                ancienne_valeur=before,
+                nouvelle_valeur=after,
+                horodatage=horodatage,
+                adresse_ip=ip,
+                user_agent=meta.user_agent,
+                prev_hash=prev_hash,
+            ),
+        )
+    )
+    await session.flush()
+
+
+async def history_equipement(
+    session: AsyncSession, equipement_id: int
+) -> tuple[Sequence[HistoriqueEquipement], Verification]:
+    h = HistoriqueEquipement
+    rows = (
+        await session.scalars(sa.select(h).where(h.equipement_id == equipement_id).order_by(h.id))
+    ).all()
+    return rows, verify_rows(rows, None)

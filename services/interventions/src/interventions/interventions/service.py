@@ -386,7 +386,7 @@ async def transition(
         intervention.cout_reel = workflow.total_cost(
             intervention.cout_main_oeuvre, intervention.cout_pieces
         )
-        await _maintenance_faite(session, intervention, now)
+        await _maintenance_faite(session, intervention, now, user.id)
     if to in (St.annulee, St.ouverte):
         await liberer_planning(session, intervention, annule=to == St.annulee)
     return await _move(
@@ -415,7 +415,7 @@ async def liberer_planning(
 
 
 async def _maintenance_faite(
-    session: AsyncSession, intervention: Intervention, date_fin: dt.datetime
+    session: AsyncSession, intervention: Intervention, date_fin: dt.datetime, user_id: int
 ) -> None:
     """Closing a generated preventive intervention moves the equipment's schedule on."""
     if intervention.date_echeance_maintenance is None:
@@ -433,7 +433,16 @@ async def _maintenance_faite(
         equipement.prochaine_maintenance = None
     await session.flush()
     after = snapshot(EquipementRead, equipement)
-    _, new = changes(before, after)
+    old, new = changes(before, after)
+    await historique.record_equipement(
+        session,
+        equipement_id=equipement.id,
+        action="modification",
+        description=f"Maintenance faite (intervention {intervention.id})",
+        ancienne_valeur=old,
+        nouvelle_valeur=new,
+        user_id=user_id,
+    )
     await publish(session, "equipement.updated", equipement.id, {**after, "changes": new})
 
 
