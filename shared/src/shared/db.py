@@ -82,6 +82,13 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# Every connection a MIF process opens carries this setting, so that triggers can tell the
+# services' writes from changes made outside them (a DBA's manual SQL, a script), which
+# they audit themselves (interventions' `audit_hors_api`).
+MARKER_SETTING = "mif.application"
+MARKER_OPTION = f"-c {MARKER_SETTING}=on"
+
+
 class Database:
     """An engine and its session factory; `app.state.db` in each service."""
 
@@ -104,7 +111,7 @@ class Database:
             pool_pre_ping=False,
             pool_recycle=1800,
             echo=echo,
-            connect_args={"application_name": application_name},
+            connect_args={"application_name": application_name, "options": MARKER_OPTION},
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 

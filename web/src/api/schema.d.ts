@@ -2233,6 +2233,11 @@ export interface components {
             nouvelle_valeur: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Origine
+             * @default api
+             */
+            origine: string;
             /** Prev Hash */
             prev_hash: string;
             /** User Agent */
@@ -2274,6 +2279,11 @@ export interface components {
             nouvelle_valeur: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Origine
+             * @default api
+             */
+            origine: string;
             /** Prev Hash */
             prev_hash: string;
             /** User Agent */

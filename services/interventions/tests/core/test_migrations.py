@@ -10,7 +10,7 @@ from shared.db import libpq_url
 from shared.migrations import downgrade, upgrade
 from shared.testing.infra import scratch_database
 
-CHAIN = [f"interventions_{n:04d}" for n in range(1, 9)]
+CHAIN = [f"interventions_{n:04d}" for n in range(1, 10)]
 
 
 def _seed(conn: psycopg.Connection) -> tuple[int, int]:

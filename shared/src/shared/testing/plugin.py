@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from shared.db import MARKER_OPTION
 from shared.migrations import upgrade
 from shared.security import StaticKeys, TokenVerifier
 from shared.testing.infra import postgres_server, redis_server, scratch_database
@@ -86,7 +87,10 @@ def tokens() -> TokenFactory:
 
 @pytest.fixture(scope="session")
 async def engine(test_env: dict[str, str]) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(test_env["DATABASE_URL"], pool_size=5)
+    # marked like the services' connections: the app under test shares this connection
+    engine = create_async_engine(
+        test_env["DATABASE_URL"], pool_size=5, connect_args={"options": MARKER_OPTION}
+    )
     yield engine
     await engine.dispose()
 

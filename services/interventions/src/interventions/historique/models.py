@@ -46,6 +46,9 @@ class HistoriqueIntervention(Base):
     user_agent: Mapped[str | None] = mapped_column(sa.Text)
     prev_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    # api: written by the service (chain.row_hash); sql: by the database's audit_hors_api
+    # trigger for a change made outside the services (hash_hors_api)
+    origine: Mapped[str] = mapped_column(sa.String(10), nullable=False, server_default="api")
 
 
 class HistoriqueAncre(Base):
@@ -75,3 +78,6 @@ class HistoriqueEquipement(Base):
     user_agent: Mapped[str | None] = mapped_column(sa.Text)
     prev_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    # api: written by the service (chain.row_hash); sql: by the database's audit_hors_api
+    # trigger for a change made outside the services (hash_hors_api)
+    origine: Mapped[str] = mapped_column(sa.String(10), nullable=False, server_default="api")

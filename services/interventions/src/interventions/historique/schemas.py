@@ -25,6 +25,7 @@ class HistoriqueRead(BaseModel):
     user_agent: str | None
     prev_hash: str
     hash: str
+    origine: str = "api"
 
     @field_validator("adresse_ip", mode="before")
     @classmethod
@@ -60,6 +61,7 @@ class HistoriqueEquipementRead(BaseModel):
     user_agent: str | None
     prev_hash: str
     hash: str
+    origine: str = "api"
 
     @field_validator("adresse_ip", mode="before")
     @classmethod

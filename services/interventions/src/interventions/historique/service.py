@@ -88,13 +88,22 @@ class Verification:
 
 
 def verify_rows(
-    rows: Sequence[HistoriqueIntervention | HistoriqueEquipement], anchor: str | None
+    rows: Sequence[HistoriqueIntervention | HistoriqueEquipement],
+    anchor: str | None,
+    sql_hashes: dict[int, str] | None = None,
 ) -> Verification:
-    """Recompute every hash and link; the first row links to the genesis or the purge anchor."""
+    """Recompute every hash and link; the first row links to the genesis or the purge anchor.
+    Rows the database's trigger wrote (`origine` sql) are checked against `sql_hashes`, their
+    hashes recomputed by the database (`sql_hashes_of`)."""
     expected_prev = anchor or GENESIS
     for row in rows:
         if row.prev_hash != expected_prev:
             return Verification(False, len(rows), row.id, "prev_hash does not match")
+        if row.origine == "sql":
+            if (sql_hashes or {}).get(row.id) != row.hash:
+                return Verification(False, len(rows), row.id, "row content does not match its hash")
+            expected_prev = row.hash
+            continue
         recomputed = row_hash(
             intervention_id=getattr(row, "intervention_id", None),
             equipement_id=getattr(row, "equipement_id", None),
@@ -119,7 +128,33 @@ async def history(
 ) -> tuple[Sequence[HistoriqueIntervention], Verification]:
     rows = await repository.list_for(session, intervention_id)
     anchor = await repository.anchor(session, intervention_id)
-    return rows, verify_rows(rows, anchor)
+    return rows, verify_rows(rows, anchor, await sql_hashes_of(session, rows))
+
+
+async def sql_hashes_of(
+    session: AsyncSession, rows: Sequence[HistoriqueIntervention | HistoriqueEquipement]
+) -> dict[int, str]:
+    """The hashes of the trigger-written rows, recomputed by the database from their
+    current content (the same `hash_hors_api` the trigger used)."""
+    ids = [row.id for row in rows if row.origine == "sql"]
+    if not ids:
+        return {}
+    model = type(rows[0])
+    table = model.__table__.name  # type: ignore[attr-defined]
+    sujet, column = (
+        ("intervention", "intervention_id")
+        if model is HistoriqueIntervention
+        else ("equipement", "equipement_id")
+    )
+    result = await session.execute(
+        sa.text(
+            f"SELECT id, interventions.hash_hors_api('{sujet}', {column}, user_id,"
+            " action::text, description, ancienne_valeur, nouvelle_valeur, horodatage,"
+            f" prev_hash) FROM interventions.{table} WHERE id = ANY(:ids)"
+        ),
+        {"ids": ids},
+    )
+    return {row_id: value for row_id, value in result.all()}
 
 
 ACTIONS_EQUIPEMENT = frozenset({"creation", "modification", "changement_statut", "suppression"})
@@ -184,4 +219,4 @@ async def history_equipement(
     rows = (
         await session.scalars(sa.select(h).where(h.equipement_id == equipement_id).order_by(h.id))
     ).all()
-    return rows, verify_rows(rows, None)
+    return rows, verify_rows(rows, None, await sql_hashes_of(session, rows))
