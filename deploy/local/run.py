@@ -513,11 +513,10 @@ def supervise() -> int:
         background_at = time.monotonic() + BACKGROUND_DELAY
         memory_at: float | None = None
 
-        ready_urls = (
-            [f"{config.url('gateway')}/readyz"]
-            if any(p.name == "gateway" for p in running)
-            else [f"{config.url(p.name)}/readyz" for p in apis]
-        )
+        # Ready when every API answers its own /readyz: the gateway's stays 200 while a
+        # service behind it is down (that service's requests get 503), so it cannot
+        # stand for the others.
+        ready_urls = [f"{config.url(p.name)}/readyz" for p in apis]
         pending = list(ready_urls)
         next_check = 0.0
         announced = False

@@ -122,7 +122,7 @@ class InternalClient:
         *,
         caller: str,
         base_url: str | None = None,
-        timeout: float = 1.0,
+        timeout: float = 3.0,
         ttl: float = 30.0,
         miss_ttl: float = 1.0,
         max_entries: int = 10_000,

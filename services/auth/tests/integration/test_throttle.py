@@ -52,7 +52,14 @@ async def test_failures_from_one_ip_are_limited_across_accounts(
     app_client, factory, migrate
 ) -> None:
     migrate("auth")
-    app = create_app(Settings(login_failure_window_seconds=30, login_max_failures_per_ip=3))
+    # the test client stands for the gateway: its X-Forwarded-For names the caller
+    app = create_app(
+        Settings(
+            login_failure_window_seconds=30,
+            login_max_failures_per_ip=3,
+            forwarded_allow_ips="203.0.113.7",
+        )
+    )
     ip = {"X-Forwarded-For": f"2001:db8::{factory.unique('')[:4]}"}
     async with app_client(app) as http:
         for _ in range(3):

@@ -9,6 +9,7 @@ from interventions.config import Settings
 from interventions.documents.router import router as documents_router
 from interventions.equipements.router import router as equipements_router
 from interventions.historique.router import router as historique_router
+from interventions.internal.router import router as internal_router
 from interventions.interventions.router import router as interventions_router
 from interventions.planning.router import router as planning_router
 
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             planning_router,
             documents_router,
             historique_router,
+            internal_router,
         ],
         description="Equipment, interventions, planning, documents and the audit trail.",
     )

@@ -6,11 +6,14 @@ one never overwrites it (`updated_at` holds the `occurred_at` of the last one ap
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
 from shared.errors import Problem, forbidden, not_found
 from shared.events import Event
+from shared.internal import InternalClient
 from shared.logging import get_logger
 from shared.security import Role
 from shared.uow import UnitOfWork
@@ -18,6 +21,9 @@ from shared.uow import UnitOfWork
 from inventory.database import SCHEMA
 
 log = get_logger(__name__)
+
+# states change often: every answer is asked afresh (no cache)
+interventions = InternalClient("interventions", caller="inventory", ttl=0, miss_ttl=0)
 
 FERMEES = ("cloturee", "annulee", "archivee")
 
@@ -99,14 +105,22 @@ _INTERVENTION = sa.text(
 )
 
 
-async def intervention(uow: UnitOfWork, intervention_id: int) -> sa.RowMapping:
+async def intervention(
+    uow: UnitOfWork, intervention_id: int, expected: Collection[str] | None = None
+) -> sa.RowMapping:
     """The intervention as this service knows it, if the caller may touch its parts:
     a client never (403); a technician only its assigned ones (404 otherwise, as if it
-    did not exist); 404 when the intervention is not known here (yet)."""
+    did not exist); 404 when the intervention does not exist.
+
+    Read your own writes: when the replica misses the intervention, or holds a state
+    outside `expected` (the technician started a moment ago and the event is still on
+    its way), the interventions service is asked once and the replica row refreshed."""
     user = uow.user
     if user is None or user.role == Role.client:
         raise forbidden()
     row = (await uow.session.execute(_INTERVENTION, {"id": intervention_id})).mappings().first()
+    if row is None or (expected is not None and row["statut"] not in expected):
+        row = await _from_owner(uow, intervention_id) or row
     if row is None:
         raise Problem(
             404,
@@ -118,6 +132,24 @@ async def intervention(uow: UnitOfWork, intervention_id: int) -> sa.RowMapping:
     ):
         raise not_found("intervention")
     return row
+
+
+async def _from_owner(uow: UnitOfWork, intervention_id: int) -> sa.RowMapping | None:
+    answer = await interventions.get_json(f"/api/v1/internal/interventions/{intervention_id}")
+    if answer is None:
+        return None
+    data = answer["data"]
+    await uow.session.execute(
+        _UPSERT_INTERVENTION,
+        {
+            "id": data["id"],
+            "statut": data["statut"],
+            "technicien_id": data["technicien_id"],
+            "client_id": data["client_id"],
+            "updated_at": dt.datetime.fromisoformat(answer["as_of"]),
+        },
+    )
+    return (await uow.session.execute(_INTERVENTION, {"id": intervention_id})).mappings().first()
 
 
 async def technicien_connu(uow: UnitOfWork, technicien_id: int) -> None:

@@ -7,10 +7,10 @@ import asyncio
 import csv
 import datetime as dt
 import io
-import subprocess
 from pathlib import Path
 
 import sqlalchemy as sa
+from pypdf import PdfReader
 from reporting.config import Settings
 from reporting.reports import service
 from reporting.reports.generate import generate
@@ -98,24 +98,11 @@ async def test_csv_excel_pdf(
             assert r.content[:2] == b"PK"
         else:
             assert r.content[:5] == b"%PDF-"
-            pdf = tmp_path / "r.pdf"
-            pdf.write_bytes(r.content)
-            subprocess.run(
-                [
-                    "pdftoppm",
-                    "-png",
-                    "-r",
-                    "60",
-                    "-f",
-                    "1",
-                    "-l",
-                    "1",
-                    str(pdf),
-                    str(tmp_path / "page"),
-                ],
-                check=True,
-            )
-            assert list(tmp_path.glob("page*.png"))
+            # a PDF a reader opens, its rows as text (pypdf parses every object on the way)
+            reader = PdfReader(io.BytesIO(r.content))
+            assert len(reader.pages) >= 1
+            text = "".join(page.extract_text() for page in reader.pages)
+            assert "MIF Maroc — Rapport client" in text and "Pompe P-12" in text
         # its author sees it, another responsable does not
         mine = await client.get(
             f"/api/v1/reports/{rid}", headers=tokens.headers("responsable", user_id=5)

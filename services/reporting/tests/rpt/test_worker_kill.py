@@ -107,7 +107,8 @@ async def test_killed_worker_report_is_redone_once(
         second = _worker(env, "second", tmp_path / "w2.log")
         # the lease expires; the beat's take-over finds the report and sends it again
         await asyncio.sleep(2.5)
-        assert await reports_to_resume(db, settings) == [rid]
+        # other tests of the run leave reports of their own in the table
+        assert rid in await reports_to_resume(db, settings)
         send_generate(settings, [rid])
         done = await _wait(db, rid, lambda r: r.statut != "en_cours")
         assert (done.statut, done.progression, done.tentatives) == ("termine", 100, 2), (

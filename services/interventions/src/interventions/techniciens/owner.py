@@ -1,6 +1,6 @@
 """Read your own writes across services: a client or technician created in auth a moment
 ago may not have reached the replica yet (relay or worker late or stopped). The replica
-then asks auth once (`shared.internal`: service token, 1 s timeout, cached) and keeps
+then asks auth once (`shared.internal`: service token, 3 s timeout, cached) and keeps
 the answer, versioned by auth's `as_of`, so a later event still wins."""
 
 from __future__ import annotations

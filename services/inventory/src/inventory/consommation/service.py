@@ -54,7 +54,7 @@ async def reserver(
 ) -> dict[str, Any]:
     """Hold parts for an intervention not yet started; 409 beyond stock - reserved."""
     _staff_only(uow)
-    intervention = await replicas.intervention(uow, intervention_id)
+    intervention = await replicas.intervention(uow, intervention_id, RESERVABLE)
     if intervention["statut"] not in RESERVABLE:
         raise conflict(
             f"the intervention is {intervention['statut']}: parts are reserved before it starts",
@@ -183,7 +183,7 @@ async def consommer(
     """Use parts on an intervention en_cours: from its reservation first, then free stock
     (the technician's van, then the warehouses); the use is recorded at the current CUMP
     with its `sortie` movements, in one transaction; `piece.consommee` is published."""
-    intervention = await replicas.intervention(uow, intervention_id)
+    intervention = await replicas.intervention(uow, intervention_id, ("en_cours",))
     if intervention["statut"] != "en_cours":
         raise conflict(
             f"the intervention is {intervention['statut']}: parts are used while en_cours",
@@ -304,7 +304,7 @@ async def retourner(
     """Unused parts back to stock (the technician's van, else the part's warehouse, or the
     location given), valued at what the intervention paid for them: an `entree` movement
     tied to the intervention and a negative use, at most what it used."""
-    intervention = await replicas.intervention(uow, intervention_id)
+    intervention = await replicas.intervention(uow, intervention_id, RETOUR_POSSIBLE)
     if intervention["statut"] not in RETOUR_POSSIBLE:
         raise conflict(
             f"the intervention is {intervention['statut']}: nothing can be returned",
