@@ -12,16 +12,17 @@ from urllib.parse import quote
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from shared.db import Database, SessionDep
+from shared.db import Database
 from shared.errors import Problem, conflict
 from shared.idempotency import IdempotencyKey
 from shared.logging import get_logger
 from shared.pagination import CursorQuery, Page, decode_cursor, page_of
 from shared.security import CurrentUserDep
 from shared.types import PathId
-from shared.uow import Fingerprint, UowDep
+from shared.uow import Fingerprint, UowDep, unit_of_work
 
 from interventions.config import Settings
+from interventions.database import SCHEMA
 from interventions.documents import service
 from interventions.documents.models import TypeDocument
 from interventions.documents.schemas import DocumentRead
@@ -96,8 +97,8 @@ async def upload_document(
     check_announced_length(request, settings.max_upload_bytes)
     # A short transaction of its own: no connection is held while the body trickles in.
     db: Database = request.app.state.db
-    async with db.sessionmaker() as check_session:
-        await service.check_can_add(check_session, user, intervention_id)
+    async with unit_of_work(db, schema=SCHEMA, user=user) as check:
+        await service.check_can_add(check, user, intervention_id)
     storage = _storage(request)
     upload = await receive_upload(
         request, temp_dir=storage.temp_dir, max_bytes=settings.max_upload_bytes
@@ -133,7 +134,7 @@ async def upload_document(
             return again
         chemin = await storage.keep(upload.temp_path)
         document = await service.ajouter(
-            uow.session,
+            uow,
             user,
             intervention_id,
             nom_fichier=upload.filename,
@@ -164,7 +165,7 @@ async def upload_document(
 @router.get("/interventions/{intervention_id}/documents", response_model=Page[DocumentRead])
 async def list_documents(
     intervention_id: PathId,
-    session: SessionDep,
+    uow: UowDep,
     user: CurrentUserDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: CursorQuery = None,
@@ -176,16 +177,14 @@ async def list_documents(
         if not isinstance(raw, int):
             raise Problem(400, "invalid cursor")
         after_id = raw
-    rows = await service.lister(session, user, intervention_id, after_id=after_id, limit=limit)
+    rows = await service.lister(uow, user, intervention_id, after_id=after_id, limit=limit)
     items = [DocumentRead.model_validate(row) for row in rows]
     return page_of(items, limit, lambda d: [d.id])
 
 
 @router.get("/documents/{document_id}", response_model=DocumentRead)
-async def get_document(
-    document_id: PathId, session: SessionDep, user: CurrentUserDep
-) -> DocumentRead:
-    document = await service.get(session, user, document_id)
+async def get_document(document_id: PathId, uow: UowDep, user: CurrentUserDep) -> DocumentRead:
+    document = await service.get(uow, user, document_id)
     return DocumentRead.model_validate(document)
 
 
@@ -195,10 +194,10 @@ async def get_document(
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 async def get_document_content(
-    document_id: PathId, request: Request, session: SessionDep, user: CurrentUserDep
+    document_id: PathId, request: Request, uow: UowDep, user: CurrentUserDep
 ) -> StreamingResponse:
     """The file, after checking that its bytes still have the SHA-256 recorded at upload."""
-    document = await service.get(session, user, document_id)
+    document = await service.get(uow, user, document_id)
     path = _storage(request).path(document.chemin)
     try:
         handle = await open_verified(path, document.checksum)

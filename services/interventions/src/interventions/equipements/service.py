@@ -8,10 +8,10 @@ from collections.abc import Sequence
 
 from shared.errors import conflict, not_found
 from shared.security import CurrentUser, Role
+from shared.uow import UnitOfWork
 from shared.versioning import check_version
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from interventions.common import changes, publish, snapshot
+from interventions.common import changes, snapshot
 from interventions.equipements import repository
 from interventions.equipements.models import Equipement, StatutEquipement
 from interventions.equipements.repository import EquipementFilters
@@ -36,17 +36,17 @@ def _visible(user: CurrentUser, equipement: Equipement) -> bool:
 
 
 async def get_for_user(
-    session: AsyncSession, user: CurrentUser, equipement_id: int, *, for_update: bool = False
+    uow: UnitOfWork, user: CurrentUser, equipement_id: int, *, for_update: bool = False
 ) -> Equipement:
     """The equipment if `user` may read it; a client's foreign equipment is 404."""
-    equipement = await repository.get(session, equipement_id, for_update=for_update)
+    equipement = await repository.get(uow.session, equipement_id, for_update=for_update)
     if equipement is None or not _visible(user, equipement):
         raise not_found("equipment")
     return equipement
 
 
 async def list_for_user(
-    session: AsyncSession,
+    uow: UnitOfWork,
     user: CurrentUser,
     filters: EquipementFilters,
     after_id: int | None,
@@ -59,7 +59,7 @@ async def list_for_user(
         filters = EquipementFilters(
             own, filters.statut, filters.criticite, filters.maintenance_avant
         )
-    return await repository.page(session, filters, after_id, limit)
+    return await repository.page(uow.session, filters, after_id, limit)
 
 
 def fin_garantie(date_installation: dt.date | None, duree_mois: int | None) -> dt.date | None:
@@ -83,15 +83,15 @@ def _garantie(equipement: Equipement, fields: set[str]) -> None:
             equipement.date_fin_garantie = computed
 
 
-async def create(session: AsyncSession, data: EquipementCreate, user_id: int) -> Equipement:
-    await client_connu(session, data.client_id)
+async def create(uow: UnitOfWork, data: EquipementCreate, user_id: int) -> Equipement:
+    await client_connu(uow.session, data.client_id)
     equipement = Equipement(**data.model_dump(), statut=S.operationnel, active=True)
     _garantie(equipement, data.model_fields_set)
-    session.add(equipement)
-    await session.flush()
+    uow.session.add(equipement)
+    await uow.session.flush()
     after = snapshot(EquipementRead, equipement)
     await record_equipement(
-        session,
+        uow,
         equipement_id=equipement.id,
         action="creation",
         description="Création équipement",
@@ -99,18 +99,18 @@ async def create(session: AsyncSession, data: EquipementCreate, user_id: int) ->
         nouvelle_valeur=after,
         user_id=user_id,
     )
-    await publish(session, "equipement.created", equipement.id, after)
+    uow.emit("equipement.created", equipement.id, after)
     return equipement
 
 
 async def update(
-    session: AsyncSession,
+    uow: UnitOfWork,
     equipement_id: int,
     data: EquipementUpdate,
     if_match: str | None,
     user_id: int,
 ) -> Equipement:
-    equipement = await repository.get(session, equipement_id, for_update=True)
+    equipement = await repository.get(uow.session, equipement_id, for_update=True)
     if equipement is None:
         raise not_found("equipment")
     check_version(if_match, equipement.version)
@@ -121,12 +121,12 @@ async def update(
     for field, value in fields.items():
         setattr(equipement, field, value)
     _garantie(equipement, set(fields))
-    await session.flush()
+    await uow.session.flush()
     after = snapshot(EquipementRead, equipement)
     old, new = changes(before, after)
     if new:
         await record_equipement(
-            session,
+            uow,
             equipement_id=equipement.id,
             action="modification",
             description="Modification équipement: " + ", ".join(sorted(new)),
@@ -134,17 +134,15 @@ async def update(
             nouvelle_valeur=new,
             user_id=user_id,
         )
-        await publish(
-            session, "equipement.updated", equipement.id, {**after, "changes": new, "before": old}
-        )
+        uow.emit("equipement.updated", equipement.id, {**after, "changes": new, "before": old})
     return equipement
 
 
 async def change_statut(
-    session: AsyncSession, equipement_id: int, statut: StatutEquipement, user_id: int | None
+    uow: UnitOfWork, equipement_id: int, statut: StatutEquipement, user_id: int | None
 ) -> Equipement:
     """One step of the lifecycle, 409 for any other."""
-    equipement = await repository.get(session, equipement_id, for_update=True)
+    equipement = await repository.get(uow.session, equipement_id, for_update=True)
     if equipement is None:
         raise not_found("equipment")
     ancien = equipement.statut
@@ -156,19 +154,19 @@ async def change_statut(
     equipement.statut = statut
     if statut == S.retire:
         equipement.active = False
-    await session.flush()
-    await _record_statut(session, equipement, ancien, user_id)
+    await uow.session.flush()
+    await _record_statut(uow, equipement, ancien, user_id)
     data = {**snapshot(EquipementRead, equipement), "ancien_statut": ancien.value}
     event = "equipement.retire" if statut == S.retire else "equipement.statut_change"
-    await publish(session, event, equipement.id, data)
+    uow.emit(event, equipement.id, data)
     return equipement
 
 
 async def _record_statut(
-    session: AsyncSession, equipement: Equipement, ancien: StatutEquipement, user_id: int | None
+    uow: UnitOfWork, equipement: Equipement, ancien: StatutEquipement, user_id: int | None
 ) -> None:
     await record_equipement(
-        session,
+        uow,
         equipement_id=equipement.id,
         action="changement_statut",
         description=f"Statut {ancien.value} -> {equipement.statut.value}",
@@ -178,27 +176,27 @@ async def _record_statut(
     )
 
 
-async def delete(session: AsyncSession, equipement_id: int, user_id: int) -> Equipement | None:
+async def delete(uow: UnitOfWork, equipement_id: int, user_id: int) -> Equipement | None:
     """Deletes an equipment without history; one with interventions is retired instead and
     returned (the caller answers 409)."""
-    equipement = await repository.get(session, equipement_id, for_update=True)
+    equipement = await repository.get(uow.session, equipement_id, for_update=True)
     if equipement is None:
         raise not_found("equipment")
-    if await repository.has_interventions(session, equipement_id):
+    if await repository.has_interventions(uow.session, equipement_id):
         if equipement.statut != S.retire or equipement.active:
             ancien = equipement.statut
             equipement.statut = S.retire
             equipement.active = False
-            await session.flush()
-            await _record_statut(session, equipement, ancien, user_id)
+            await uow.session.flush()
+            await _record_statut(uow, equipement, ancien, user_id)
             data = {**snapshot(EquipementRead, equipement), "ancien_statut": ancien.value}
-            await publish(session, "equipement.retire", equipement.id, data)
+            uow.emit("equipement.retire", equipement.id, data)
         return equipement
     data = snapshot(EquipementRead, equipement)
-    await session.delete(equipement)
-    await session.flush()
+    await uow.session.delete(equipement)
+    await uow.session.flush()
     await record_equipement(
-        session,
+        uow,
         equipement_id=equipement_id,
         action="suppression",
         description="Suppression équipement (sans intervention)",
@@ -206,5 +204,5 @@ async def delete(session: AsyncSession, equipement_id: int, user_id: int) -> Equ
         nouvelle_valeur=None,
         user_id=user_id,
     )
-    await publish(session, "equipement.deleted", equipement_id, data)
+    uow.emit("equipement.deleted", equipement_id, data)
     return None

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from shared.context import request_meta
 from shared.db import utcnow
 from shared.errors import not_found
+from shared.uow import UnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interventions.historique import repository
@@ -22,7 +22,7 @@ from interventions.historique.models import (
 
 
 async def record(
-    session: AsyncSession,
+    uow: UnitOfWork,
     *,
     intervention_id: int,
     action: str,
@@ -37,6 +37,7 @@ async def record(
     `inserted_now`: the caller's transaction has just inserted the intervention. Its chain
     is then empty (its id is new: no audit row nor purge anchor can name it) and no other
     transaction can see the row to write to it, so there is nothing to lock or look up."""
+    session = uow.session
     action_value = ActionHistorique(action)
     if inserted_now:
         prev_hash = GENESIS
@@ -46,7 +47,7 @@ async def record(
         if not await repository.lock_intervention(session, intervention_id):
             raise not_found("intervention")
         prev_hash = await repository.last_hash(session, intervention_id) or GENESIS
-    meta = request_meta()
+    meta = uow.meta
     ip = normalise_ip(meta.client_ip)
     before, after = jsonable(ancienne_valeur), jsonable(nouvelle_valeur)
     horodatage = utcnow()
@@ -124,8 +125,9 @@ def verify_rows(
 
 
 async def history(
-    session: AsyncSession, intervention_id: int
+    uow: UnitOfWork, intervention_id: int
 ) -> tuple[Sequence[HistoriqueIntervention], Verification]:
+    session = uow.session
     rows = await repository.list_for(session, intervention_id)
     anchor = await repository.anchor(session, intervention_id)
     return rows, verify_rows(rows, anchor, await sql_hashes_of(session, rows))
@@ -161,7 +163,7 @@ ACTIONS_EQUIPEMENT = frozenset({"creation", "modification", "changement_statut",
 
 
 async def record_equipement(
-    session: AsyncSession,
+    uow: UnitOfWork,
     *,
     equipement_id: int,
     action: str,
@@ -173,13 +175,14 @@ async def record_equipement(
     """Append one row to an equipment's trail, chained to its previous one. The caller
     holds the equipment's row lock (or has just inserted it), which serialises the chain."""
     assert action in ACTIONS_EQUIPEMENT, action
+    session = uow.session
     h = HistoriqueEquipement
     prev_hash = (
         await session.execute(
             sa.select(h.hash).where(h.equipement_id == equipement_id).order_by(h.id.desc()).limit(1)
         )
     ).scalar_one_or_none() or GENESIS
-    meta = request_meta()
+    meta = uow.meta
     ip = normalise_ip(meta.client_ip)
     before, after = jsonable(ancienne_valeur), jsonable(nouvelle_valeur)
     horodatage = utcnow()
@@ -213,8 +216,9 @@ async def record_equipement(
 
 
 async def history_equipement(
-    session: AsyncSession, equipement_id: int
+    uow: UnitOfWork, equipement_id: int
 ) -> tuple[Sequence[HistoriqueEquipement], Verification]:
+    session = uow.session
     h = HistoriqueEquipement
     rows = (
         await session.scalars(sa.select(h).where(h.equipement_id == equipement_id).order_by(h.id))

@@ -12,9 +12,9 @@ import datetime as dt
 import sqlalchemy as sa
 from shared.db import Database
 from shared.logging import get_logger
-from sqlalchemy.ext.asyncio import AsyncSession
+from shared.uow import UnitOfWork, unit_of_work
 
-from interventions.common import publish
+from interventions.database import SCHEMA
 from interventions.equipements.models import Equipement, StatutEquipement
 from interventions.historique import service as historique
 from interventions.historique.models import ActionHistorique
@@ -31,9 +31,8 @@ log = get_logger(__name__)
 MAX_BATCHES = 10_000  # a bound, so a bug can never loop forever
 
 
-async def _preventive_batch(
-    session: AsyncSession, until: dt.date, batch: int, now: dt.datetime
-) -> int:
+async def _preventive_batch(uow: UnitOfWork, until: dt.date, batch: int, now: dt.datetime) -> int:
+    session = uow.session
     already = sa.exists().where(
         Intervention.equipement_id == Equipement.id,
         Intervention.type_intervention == TypeIntervention.preventive,
@@ -77,7 +76,7 @@ async def _preventive_batch(
         await session.flush()
         after = read(intervention)
         await historique.record(
-            session,
+            uow,
             intervention_id=intervention.id,
             action=ActionHistorique.creation,
             description="Création automatique (maintenance préventive)",
@@ -85,7 +84,7 @@ async def _preventive_batch(
             nouvelle_valeur=after,
             user_id=None,
         )
-        await publish(session, "intervention.created", intervention.id, after)
+        uow.emit("intervention.created", intervention.id, after)
     return len(due)
 
 
@@ -98,8 +97,8 @@ async def generate_preventive(
     until = horizon_end(now, horizon_days)
     total = 0
     for _ in range(MAX_BATCHES):
-        async with db.sessionmaker() as session, session.begin():
-            done = await _preventive_batch(session, until, batch, now)
+        async with unit_of_work(db, schema=SCHEMA) as uow:
+            done = await _preventive_batch(uow, until, batch, now)
         total += done
         if done < batch:
             break
@@ -118,9 +117,9 @@ def archive_cutoff(now: dt.datetime, after_days: int) -> dt.datetime:
     return clock.start_of_local_day(clock.local_date(now) - dt.timedelta(days=after_days))
 
 
-async def _archive_batch(session: AsyncSession, before: dt.datetime, batch: int) -> int:
+async def _archive_batch(uow: UnitOfWork, before: dt.datetime, batch: int) -> int:
     rows = (
-        await session.scalars(
+        await uow.session.scalars(
             sa.select(Intervention)
             .where(
                 Intervention.statut == StatutIntervention.cloturee, Intervention.date_fin < before
@@ -131,7 +130,7 @@ async def _archive_batch(session: AsyncSession, before: dt.datetime, batch: int)
         )
     ).all()
     for intervention in rows:
-        await archiver(session, intervention)
+        await archiver(uow, intervention)
     return len(rows)
 
 
@@ -142,8 +141,8 @@ async def archive(
     before = archive_cutoff(now or clock.utcnow(), after_days)
     total = 0
     for _ in range(MAX_BATCHES):
-        async with db.sessionmaker() as session, session.begin():
-            done = await _archive_batch(session, before, batch)
+        async with unit_of_work(db, schema=SCHEMA) as uow:
+            done = await _archive_batch(uow, before, batch)
         total += done
         if done < batch:
             break
@@ -157,8 +156,8 @@ async def purge_historique(db: Database, *, retention_days: int, batch: int = 10
     before = clock.utcnow() - dt.timedelta(days=retention_days)
     total = 0
     for _ in range(MAX_BATCHES):
-        async with db.sessionmaker() as session, session.begin():
-            result = await session.execute(
+        async with unit_of_work(db, schema=SCHEMA) as uow:
+            result = await uow.session.execute(
                 sa.text("SELECT interventions.purge_historique(:before, :batch)"),
                 {"before": before, "batch": batch},
             )

@@ -10,8 +10,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from shared.db import equal_filters
-from shared.driver import driver_connection, driver_sql, fetch_one
+from shared.driver import driver_connection, driver_sql
 from shared.security import CurrentUser
+from shared.uow import UnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interventions.equipements.models import Equipement, StatutEquipement
@@ -137,10 +138,8 @@ async def insert(session: AsyncSession, values: dict[str, Any]) -> dict[str, Any
 
 
 async def get_visible(
-    session: AsyncSession, user: CurrentUser, intervention_id: int
+    uow: UnitOfWork, user: CurrentUser, intervention_id: int
 ) -> dict[str, Any] | None:
-    """The row (column -> value) if `user` may see it."""
+    """The row (column -> value) if `user` may see it: one statement, `uow.fetch_one`."""
     column, who = scope(user)
-    driver = await driver_connection(session)
-    row = await fetch_one(driver, _GET[column], {"id": intervention_id, "who": who})
-    return None if row is None else dict(zip(COLUMNS, row, strict=True))
+    return await uow.fetch_one(_GET[column], {"id": intervention_id, "who": who})

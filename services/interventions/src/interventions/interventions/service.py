@@ -8,18 +8,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from shared.driver import driver_add_event
 from shared.errors import Problem, conflict, forbidden, not_found, unprocessable
 from shared.events import Event
 from shared.logging import get_logger
 from shared.security import CurrentUser, Role
 from shared.uow import UnitOfWork
 from shared.versioning import check_version
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from interventions.common import PRODUCER, changes, publish, snapshot
+from interventions.common import changes, snapshot
 from interventions.config import Settings
-from interventions.database import SCHEMA
 from interventions.equipements import repository as equipements_repo
 from interventions.equipements import service as equipements
 from interventions.equipements.models import StatutEquipement
@@ -49,13 +46,13 @@ FINAL = workflow.FINAL
 
 
 async def get_for_user(
-    session: AsyncSession, user: CurrentUser, intervention_id: int, *, for_update: bool = False
+    uow: UnitOfWork, user: CurrentUser, intervention_id: int, *, for_update: bool = False
 ) -> Intervention:
     """The intervention if `user` may see it (404 otherwise); row-locked with for_update."""
     query = sa.select(Intervention).where(Intervention.id == intervention_id, visible_to(user))
     if for_update:
         query = query.with_for_update().execution_options(populate_existing=True)
-    found = (await session.scalars(query)).one_or_none()
+    found = (await uow.session.scalars(query)).one_or_none()
     if found is None:
         raise not_found("intervention")
     return found
@@ -71,17 +68,17 @@ def read_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def get_read_for_user(
-    session: AsyncSession, user: CurrentUser, intervention_id: int
+    uow: UnitOfWork, user: CurrentUser, intervention_id: int
 ) -> dict[str, Any]:
     """GET by id: the API representation if `user` may see it (404 otherwise)."""
-    row = await repository.get_visible(session, user, intervention_id)
+    row = await repository.get_visible(uow, user, intervention_id)
     if row is None:
         raise not_found("intervention")
     return read_row(row)
 
 
 async def list_for_user(
-    session: AsyncSession,
+    uow: UnitOfWork,
     user: CurrentUser,
     filters: InterventionFilters,
     after: SortKey | None,
@@ -92,20 +89,18 @@ async def list_for_user(
         if filters.client_id is not None and filters.client_id != user.client_id:
             raise not_found("client")
         if filters.equipement_id is not None:
-            await equipements.get_for_user(session, user, filters.equipement_id)
+            await equipements.get_for_user(uow, user, filters.equipement_id)
     if user.role == Role.technicien and filters.technicien_id not in (None, user.technicien_id):
         raise not_found("technician")
-    return await repository.page(session, user, filters, after, limit)
+    return await repository.page(uow.session, user, filters, after, limit)
 
 
-async def create(
-    session: AsyncSession, user: CurrentUser, data: InterventionCreate
-) -> dict[str, Any]:
+async def create(uow: UnitOfWork, user: CurrentUser, data: InterventionCreate) -> dict[str, Any]:
     """Open an intervention; its API representation (JSON-ready), which is also the audit
     row's new value and the event's data."""
     if user.role not in (Role.admin, Role.responsable, Role.client):
         raise forbidden()
-    equipement = await repository.equipement_state(session, data.equipement_id)
+    equipement = await repository.equipement_state(uow.session, data.equipement_id)
     # the visibility rule of equipements.service.get_for_user for the roles that create
     if equipement is None or (user.role == Role.client and equipement.client_id != user.client_id):
         raise not_found("equipment")
@@ -125,9 +120,9 @@ async def create(
         version=1,
         sous_garantie=sous_garantie(equipement.date_fin_garantie, now),
     )
-    after = read_row(await repository.insert(session, values))
+    after = read_row(await repository.insert(uow.session, values))
     await historique.record(
-        session,
+        uow,
         intervention_id=after["id"],
         action=A.creation,
         description="Création intervention",
@@ -136,11 +131,7 @@ async def create(
         user_id=user.id,
         inserted_now=True,
     )
-    # common.publish's event, written on the driver connection (same outbox row)
-    event = Event.new(
-        "intervention.created", producer=PRODUCER, aggregate_id=after["id"], data=after
-    )
-    await driver_add_event(session, SCHEMA, event)
+    uow.emit("intervention.created", after["id"], after)
     return after
 
 
@@ -151,7 +142,7 @@ def sous_garantie(date_fin_garantie: dt.date | None, now: dt.datetime) -> bool:
 
 
 async def update(
-    session: AsyncSession,
+    uow: UnitOfWork,
     user: CurrentUser,
     intervention_id: int,
     data: InterventionUpdate,
@@ -160,10 +151,10 @@ async def update(
 ) -> Intervention:
     """Descriptive fields only, by role; never `statut`. On a cloturee intervention, staff
     may still correct its report, periods, duration and cost (see `corriger`)."""
-    intervention = await get_for_user(session, user, intervention_id, for_update=True)
+    intervention = await get_for_user(uow, user, intervention_id, for_update=True)
     fields = data.model_dump(exclude_unset=True)
     if intervention.statut == St.cloturee:
-        return await corriger(session, user, intervention, fields, if_match, settings)
+        return await corriger(uow, user, intervention, fields, if_match, settings)
     check_version(if_match, intervention.version)
     allowed = {
         Role.admin: STAFF_FIELDS,
@@ -183,12 +174,12 @@ async def update(
     before = read(intervention)
     for field, value in fields.items():
         setattr(intervention, field, value)
-    await session.flush()
+    await uow.session.flush()
     after = read(intervention)
     old, new = changes(before, after)
     if new:
         await historique.record(
-            session,
+            uow,
             intervention_id=intervention.id,
             action=A.modification,
             description="Modification intervention: " + ", ".join(sorted(new)),
@@ -196,12 +187,12 @@ async def update(
             nouvelle_valeur=new,
             user_id=user.id,
         )
-        await publish(session, "intervention.updated", intervention.id, {**after, "changes": new})
+        uow.emit("intervention.updated", intervention.id, {**after, "changes": new})
     return intervention
 
 
 async def corriger(
-    session: AsyncSession,
+    uow: UnitOfWork,
     user: CurrentUser,
     intervention: Intervention,
     fields: dict[str, Any],
@@ -249,11 +240,11 @@ async def corriger(
         )
     if "cout_reel" in fields:
         intervention.cout_reel = fields["cout_reel"]
-    await session.flush()
+    await uow.session.flush()
     after = read(intervention)
     old, new = changes(before, after)
     if new:
-        await record_correction(session, intervention, old, new, after, user.id, "Correction")
+        await record_correction(uow, intervention, old, new, after, user.id, "Correction")
     return intervention
 
 
@@ -271,7 +262,7 @@ def data_periodes(value: Any) -> list[dict[str, Any]]:
 
 
 async def record_correction(
-    session: AsyncSession,
+    uow: UnitOfWork,
     intervention: Intervention,
     old: dict[str, Any],
     new: dict[str, Any],
@@ -281,7 +272,7 @@ async def record_correction(
 ) -> None:
     """One audit row (`modification`, before/after) and one `intervention.corrigee`."""
     await historique.record(
-        session,
+        uow,
         intervention_id=intervention.id,
         action=A.modification,
         description=f"{what} après clôture: " + ", ".join(sorted(new)),
@@ -289,13 +280,11 @@ async def record_correction(
         nouvelle_valeur=new,
         user_id=user_id,
     )
-    await publish(
-        session, "intervention.corrigee", intervention.id, {**after, "avant": old, "apres": new}
-    )
+    uow.emit("intervention.corrigee", intervention.id, {**after, "avant": old, "apres": new})
 
 
 async def _move(
-    session: AsyncSession,
+    uow: UnitOfWork,
     intervention: Intervention,
     to: St,
     *,
@@ -308,7 +297,7 @@ async def _move(
     """Apply a checked move: one audit row and one event, in the caller's transaction."""
     before = read(intervention)
     intervention.statut = to
-    await session.flush()
+    await uow.session.flush()
     after = read(intervention)
     old, new = changes(before, after)
     new.pop("periodes", None)
@@ -316,7 +305,7 @@ async def _move(
     if commentaire:
         new["commentaire"] = commentaire
     await historique.record(
-        session,
+        uow,
         intervention_id=intervention.id,
         action=action,
         description=description,
@@ -324,8 +313,7 @@ async def _move(
         nouvelle_valeur=new,
         user_id=user_id,
     )
-    await publish(
-        session,
+    uow.emit(
         event,
         intervention.id,
         {
@@ -338,14 +326,14 @@ async def _move(
 
 
 async def transition(
-    session: AsyncSession,
+    uow: UnitOfWork,
     user: CurrentUser,
     intervention_id: int,
     body: Transition,
     settings: Settings,
 ) -> Intervention:
     """One move of the state machine by `user`; 409 for any move not allowed to it now."""
-    intervention = await get_for_user(session, user, intervention_id, for_update=True)
+    intervention = await get_for_user(uow, user, intervention_id, for_update=True)
     frm, to = intervention.statut, body.statut
     move = workflow.move_for(frm, to, user.role)
     if move is None:
@@ -386,11 +374,11 @@ async def transition(
         intervention.cout_reel = workflow.total_cost(
             intervention.cout_main_oeuvre, intervention.cout_pieces
         )
-        await _maintenance_faite(session, intervention, now, user.id)
+        await _maintenance_faite(uow, intervention, now, user.id)
     if to in (St.annulee, St.ouverte):
-        await liberer_planning(session, intervention, annule=to == St.annulee)
+        await liberer_planning(uow, intervention, annule=to == St.annulee)
     return await _move(
-        session,
+        uow,
         intervention,
         to,
         action=move.action,
@@ -401,9 +389,7 @@ async def transition(
     )
 
 
-async def liberer_planning(
-    session: AsyncSession, intervention: Intervention, *, annule: bool
-) -> None:
+async def liberer_planning(uow: UnitOfWork, intervention: Intervention, *, annule: bool) -> None:
     """Free the technician booked on the intervention's slot: a cancelled intervention's
     slot becomes `annule` (unconfirmed, never reminded); one sent back to ouverte keeps its
     dates, unconfirmed and with no technician. Publishes `planning.annule` for a cancelled
@@ -411,16 +397,18 @@ async def liberer_planning(
     # imported here: planning builds on this module
     from interventions.planning.service import liberer
 
-    await liberer(session, intervention, annule=annule)
+    await liberer(uow, intervention, annule=annule)
 
 
 async def _maintenance_faite(
-    session: AsyncSession, intervention: Intervention, date_fin: dt.datetime, user_id: int
+    uow: UnitOfWork, intervention: Intervention, date_fin: dt.datetime, user_id: int
 ) -> None:
     """Closing a generated preventive intervention moves the equipment's schedule on."""
     if intervention.date_echeance_maintenance is None:
         return
-    equipement = await equipements_repo.get(session, intervention.equipement_id, for_update=True)
+    equipement = await equipements_repo.get(
+        uow.session, intervention.equipement_id, for_update=True
+    )
     if equipement is None:
         return
     before = snapshot(EquipementRead, equipement)
@@ -431,11 +419,11 @@ async def _maintenance_faite(
         )
     else:
         equipement.prochaine_maintenance = None
-    await session.flush()
+    await uow.session.flush()
     after = snapshot(EquipementRead, equipement)
     old, new = changes(before, after)
     await historique.record_equipement(
-        session,
+        uow,
         equipement_id=equipement.id,
         action="modification",
         description=f"Maintenance faite (intervention {intervention.id})",
@@ -443,20 +431,20 @@ async def _maintenance_faite(
         nouvelle_valeur=new,
         user_id=user_id,
     )
-    await publish(session, "equipement.updated", equipement.id, {**after, "changes": new})
+    uow.emit("equipement.updated", equipement.id, {**after, "changes": new})
 
 
 async def affecter(
-    session: AsyncSession, user: CurrentUser, intervention_id: int, technicien_id: int
+    uow: UnitOfWork, user: CurrentUser, intervention_id: int, technicien_id: int
 ) -> Intervention:
     """ouverte -> affectee with a technician (or another technician while affectee)."""
-    intervention = await get_for_user(session, user, intervention_id, for_update=True)
+    intervention = await get_for_user(uow, user, intervention_id, for_update=True)
     if intervention.statut not in workflow.ASSIGNABLE:
         raise conflict(
             f"an intervention {intervention.statut.value} cannot be assigned",
             statut=intervention.statut.value,
         )
-    await technicien_affectable(session, technicien_id)
+    await technicien_affectable(uow.session, technicien_id)
     if intervention.statut == St.affectee and intervention.technicien_id == technicien_id:
         return intervention
     frm = intervention.statut
@@ -465,7 +453,7 @@ async def affecter(
     if intervention.date_affectation is None:
         intervention.date_affectation = clock.utcnow()
     await _move(
-        session,
+        uow,
         intervention,
         St.affectee,
         action=A.affectation,
@@ -476,23 +464,23 @@ async def affecter(
     if ancien_technicien is not None:
         # the slot moved to the new technician, unconfirmed (the planning trigger): the old
         # one is free at once
-        await reaffecter_planning(session, intervention)
+        await reaffecter_planning(uow, intervention)
     return intervention
 
 
-async def reaffecter_planning(session: AsyncSession, intervention: Intervention) -> None:
+async def reaffecter_planning(uow: UnitOfWork, intervention: Intervention) -> None:
     from interventions.planning.service import reaffecter
 
-    await reaffecter(session, intervention)
+    await reaffecter(uow, intervention)
 
 
 async def evaluer(
-    session: AsyncSession, user: CurrentUser, intervention_id: int, note: int
+    uow: UnitOfWork, user: CurrentUser, intervention_id: int, note: int
 ) -> Intervention:
     """The owning client rates a closed intervention, once."""
     if user.role != Role.client:
         raise forbidden("only the client rates its intervention")
-    intervention = await get_for_user(session, user, intervention_id, for_update=True)
+    intervention = await get_for_user(uow, user, intervention_id, for_update=True)
     if intervention.statut != St.cloturee:
         raise conflict(
             "only a cloturee intervention can be rated", statut=intervention.statut.value
@@ -500,9 +488,9 @@ async def evaluer(
     if intervention.satisfaction_client is not None:
         raise conflict("this intervention has already been rated")
     intervention.satisfaction_client = note
-    await session.flush()
+    await uow.session.flush()
     await historique.record(
-        session,
+        uow,
         intervention_id=intervention.id,
         action=A.modification,
         description="Évaluation du client",
@@ -510,16 +498,16 @@ async def evaluer(
         nouvelle_valeur={"satisfaction_client": note},
         user_id=user.id,
     )
-    await publish(session, "intervention.evaluee", intervention.id, read(intervention))
+    uow.emit("intervention.evaluee", intervention.id, read(intervention))
     return intervention
 
 
-async def archiver(session: AsyncSession, intervention: Intervention) -> Intervention:
+async def archiver(uow: UnitOfWork, intervention: Intervention) -> Intervention:
     """cloturee -> archivee: the archival task's move (no user)."""
     if intervention.statut != St.cloturee:
         raise conflict("only a cloturee intervention can be archived")
     return await _move(
-        session,
+        uow,
         intervention,
         St.archivee,
         action=A.changement_statut,
@@ -542,9 +530,8 @@ async def on_piece_consommee(uow: UnitOfWork, event: Event) -> None:
     if not isinstance(iid, int) or not montant.is_finite():
         log.warning("intervention.piece_malformed", event_id=str(event.id))
         return
-    session = uow.session
     intervention = (
-        await session.scalars(
+        await uow.session.scalars(
             sa.select(Intervention)
             .where(Intervention.id == iid)
             .with_for_update()
@@ -561,18 +548,18 @@ async def on_piece_consommee(uow: UnitOfWork, event: Event) -> None:
         intervention.cout_reel = workflow.total_cost(
             intervention.cout_main_oeuvre, intervention.cout_pieces
         )
-    await session.flush()
+    await uow.session.flush()
     after = read(intervention)
     old, new = changes(before, after)
     if not new:
         return
     if intervention.statut == St.cloturee:
         await record_correction(
-            session, intervention, old, new, after, event.actor_id, "Coût des pièces"
+            uow, intervention, old, new, after, event.actor_id, "Coût des pièces"
         )
     else:
         await historique.record(
-            session,
+            uow,
             intervention_id=intervention.id,
             action=A.modification,
             description="Coût des pièces: " + ", ".join(sorted(new)),

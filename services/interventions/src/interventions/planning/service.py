@@ -21,13 +21,11 @@ from typing import Any
 
 from shared.db import Database
 from shared.errors import Problem, conflict, forbidden, not_found
-from shared.events import Event, add_event
 from shared.logging import get_logger
 from shared.security import CurrentUser, Role
-from shared.uow import unit_of_work
+from shared.uow import UnitOfWork, unit_of_work
 from shared.versioning import check_version
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from interventions.database import SCHEMA
 from interventions.historique.service import record
@@ -39,7 +37,6 @@ from interventions.planning.schemas import PlanningPut
 from shared import clock
 
 log = get_logger(__name__)
-PRODUCER = "interventions"
 PLANIFIABLES = frozenset(
     {
         StatutIntervention.ouverte,
@@ -69,18 +66,18 @@ def snapshot(planning: Planning | dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def liberer(session: AsyncSession, intervention: Intervention, *, annule: bool) -> None:
+async def liberer(uow: UnitOfWork, intervention: Intervention, *, annule: bool) -> None:
     """Cancelling an intervention cancels its slot: unconfirmed, never reminded, the
     technician free for another booking at once; audited and published (`planning.annule`).
     (Sent back to ouverte, the slot loses its technician through the planning trigger.)"""
     if not annule:
         return
-    row = await repository.release(session, intervention.id)
+    row = await repository.release(uow.session, intervention.id)
     if row is None:
         return
     after = snapshot(row)
     await record(
-        session,
+        uow,
         intervention_id=intervention.id,
         action="planification",
         description="Planification annulée (intervention annulée)",
@@ -88,35 +85,21 @@ async def liberer(session: AsyncSession, intervention: Intervention, *, annule: 
         nouvelle_valeur=after,
         user_id=None,
     )
-    await add_event(
-        session,
-        SCHEMA,
-        Event.new(
-            "planning.annule",
-            producer=PRODUCER,
-            aggregate_id=row["id"],
-            data={**after, "client_id": intervention.client_id},
-        ),
-    )
+    uow.emit("planning.annule", row["id"], {**after, "client_id": intervention.client_id})
 
 
-async def reaffecter(session: AsyncSession, intervention: Intervention) -> None:
+async def reaffecter(uow: UnitOfWork, intervention: Intervention) -> None:
     """After a reassignment (flushed): the slot now names the new technician, unconfirmed
     (the planning trigger moved it, so the old technician is free); published as
     `planning.planifie` so that calendars follow."""
-    planning = await repository.get_by_intervention(session, intervention.id)
+    planning = await repository.get_by_intervention(uow.session, intervention.id)
     if planning is None or planning.statut == "annule":
         return
-    await session.refresh(planning)
-    await add_event(
-        session,
-        SCHEMA,
-        Event.new(
-            "planning.planifie",
-            producer=PRODUCER,
-            aggregate_id=planning.id,
-            data={**snapshot(planning), "client_id": intervention.client_id},
-        ),
+    await uow.session.refresh(planning)
+    uow.emit(
+        "planning.planifie",
+        planning.id,
+        {**snapshot(planning), "client_id": intervention.client_id},
     )
 
 
@@ -125,17 +108,17 @@ def _check_planifiable(intervention: Intervention) -> None:
         raise conflict(f"an intervention in statut {intervention.statut} cannot be planned")
 
 
-async def get(session: AsyncSession, user: CurrentUser, intervention_id: int) -> Planning:
+async def get(uow: UnitOfWork, user: CurrentUser, intervention_id: int) -> Planning:
     """The slot of an intervention the user can see (404 otherwise, or when not planned)."""
-    await get_for_user(session, user, intervention_id)
-    planning = await repository.get_by_intervention(session, intervention_id)
+    await get_for_user(uow, user, intervention_id)
+    planning = await repository.get_by_intervention(uow.session, intervention_id)
     if planning is None:
         raise not_found("planning")
     return planning
 
 
 async def planifier(
-    session: AsyncSession,
+    uow: UnitOfWork,
     user: CurrentUser,
     intervention_id: int,
     data: PlanningPut,
@@ -144,13 +127,13 @@ async def planifier(
 ) -> tuple[Planning, bool]:
     """Create or replace the slot of an intervention; True when it was created."""
     # The intervention's row lock serialises every planning change of this intervention.
-    intervention = await get_for_user(session, user, intervention_id, for_update=True)
+    intervention = await get_for_user(uow, user, intervention_id, for_update=True)
     _check_planifiable(intervention)
-    planning = await repository.get_by_intervention(session, intervention_id, for_update=True)
+    planning = await repository.get_by_intervention(uow.session, intervention_id, for_update=True)
     if planning is not None:
         check_version(if_match, planning.version)
     if intervention.technicien_id is not None and await repository.confirmed_overlap_exists(
-        session,
+        uow.session,
         technicien_id=intervention.technicien_id,
         date_debut=data.date_debut,
         date_fin=data.date_fin,
@@ -161,7 +144,7 @@ async def planifier(
     created = planning is None
     if planning is None:
         planning = Planning(intervention_id=intervention_id, confirme=False, rappel_envoye=False)
-        session.add(planning)
+        uow.session.add(planning)
     elif planning.date_debut != data.date_debut or planning.date_fin != data.date_fin:
         planning.confirme = False
         planning.rappel_envoye = False
@@ -171,10 +154,10 @@ async def planifier(
     planning.creneau = data.creneau
     planning.notes_planning = data.notes_planning
     intervention.date_planifiee = data.date_debut
-    await _flush(session)
+    await _flush(uow)
     after = snapshot(planning)
     await record(
-        session,
+        uow,
         intervention_id=intervention_id,
         action="planification",
         description="Planification créée" if created else "Planification modifiée",
@@ -182,26 +165,17 @@ async def planifier(
         nouvelle_valeur=after,
         user_id=user.id,
     )
-    await add_event(
-        session,
-        SCHEMA,
-        Event.new(
-            "planning.planifie",
-            producer=PRODUCER,
-            aggregate_id=planning.id,
-            data={**after, "client_id": intervention.client_id},
-        ),
-    )
+    uow.emit("planning.planifie", planning.id, {**after, "client_id": intervention.client_id})
     return planning, created
 
 
-async def confirmer(session: AsyncSession, user: CurrentUser, intervention_id: int) -> Planning:
+async def confirmer(uow: UnitOfWork, user: CurrentUser, intervention_id: int) -> Planning:
     """Confirm the slot (staff, or the assigned technician); confirming twice is a no-op."""
     if user.role not in (Role.admin, Role.responsable, Role.technicien):
         raise forbidden()
     # For a technician, get_for_user answers 404 unless the intervention is assigned to it.
-    intervention = await get_for_user(session, user, intervention_id, for_update=True)
-    planning = await repository.get_by_intervention(session, intervention_id, for_update=True)
+    intervention = await get_for_user(uow, user, intervention_id, for_update=True)
+    planning = await repository.get_by_intervention(uow.session, intervention_id, for_update=True)
     if planning is None:
         raise not_found("planning")
     _check_planifiable(intervention)
@@ -212,10 +186,10 @@ async def confirmer(session: AsyncSession, user: CurrentUser, intervention_id: i
     before = snapshot(planning)
     planning.technicien_id = intervention.technicien_id
     planning.confirme = True
-    await _flush(session)
+    await _flush(uow)
     after = snapshot(planning)
     await record(
-        session,
+        uow,
         intervention_id=intervention_id,
         action="planification",
         description="Planification confirmée",
@@ -223,23 +197,14 @@ async def confirmer(session: AsyncSession, user: CurrentUser, intervention_id: i
         nouvelle_valeur=after,
         user_id=user.id,
     )
-    await add_event(
-        session,
-        SCHEMA,
-        Event.new(
-            "planning.confirme",
-            producer=PRODUCER,
-            aggregate_id=planning.id,
-            data={**after, "client_id": intervention.client_id},
-        ),
-    )
+    uow.emit("planning.confirme", planning.id, {**after, "client_id": intervention.client_id})
     return planning
 
 
-async def _flush(session: AsyncSession) -> None:
+async def _flush(uow: UnitOfWork) -> None:
     """Flush, turning the exclusion constraint's refusal into a clear 409."""
     try:
-        await session.flush()
+        await uow.session.flush()
     except IntegrityError as exc:
         if getattr(exc.orig, "sqlstate", None) == "23P01":
             raise conflict(OVERLAP_DETAIL) from exc
@@ -247,7 +212,7 @@ async def _flush(session: AsyncSession) -> None:
 
 
 async def calendrier(
-    session: AsyncSession,
+    uow: UnitOfWork,
     user: CurrentUser,
     *,
     technicien_id: int | None,
@@ -268,7 +233,7 @@ async def calendrier(
     if du is not None and au is not None and au <= du:
         raise Problem(422, "au must be after du", errors=[{"field": "au", "message": "<= du"}])
     return await repository.calendar(
-        session, technicien_id=technicien_id, du=du, au=au, after=after, limit=limit
+        uow.session, technicien_id=technicien_id, du=du, au=au, after=after, limit=limit
     )
 
 
@@ -297,7 +262,7 @@ async def envoyer_rappels(db: Database, *, batch_size: int) -> int:
     """
     total = 0
     while True:
-        async with unit_of_work(db, schema=SCHEMA, producer=PRODUCER) as uow:
+        async with unit_of_work(db, schema=SCHEMA) as uow:
             rows = await repository.claim_due_reminders(
                 uow.session, now=clock.utcnow(), horizon=RAPPEL_HORIZON, limit=batch_size
             )
