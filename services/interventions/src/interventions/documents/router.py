@@ -16,7 +16,7 @@ from shared.db import Database
 from shared.errors import Problem, conflict
 from shared.idempotency import IdempotencyKey
 from shared.logging import get_logger
-from shared.pagination import CursorQuery, Page, decode_cursor, page_of
+from shared.pagination import CursorQuery, Page
 from shared.security import CurrentUserDep
 from shared.types import PathId
 from shared.uow import Fingerprint, UowDep, unit_of_work
@@ -171,15 +171,7 @@ async def list_documents(
     cursor: CursorQuery = None,
 ) -> Page[DocumentRead]:
     """The documents of an intervention the user can see, oldest first."""
-    after_id = None
-    if cursor is not None:
-        (raw,) = decode_cursor(cursor, 1)
-        if not isinstance(raw, int):
-            raise Problem(400, "invalid cursor")
-        after_id = raw
-    rows = await service.lister(uow, user, intervention_id, after_id=after_id, limit=limit)
-    items = [DocumentRead.model_validate(row) for row in rows]
-    return page_of(items, limit, lambda d: [d.id])
+    return await service.lister(uow, user, intervention_id, cursor=cursor, limit=limit)
 
 
 @router.get("/documents/{document_id}", response_model=DocumentRead)

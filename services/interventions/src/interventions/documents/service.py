@@ -3,12 +3,16 @@ each upload (row, audit entry, `document.ajoute` event) in the request's transac
 
 from __future__ import annotations
 
+from typing import Any
+
 from shared.errors import Problem, conflict, not_found
+from shared.pagination import Page
 from shared.security import CurrentUser
 from shared.uow import UnitOfWork
 
 from interventions.documents import repository
 from interventions.documents.models import Document, TypeDocument
+from interventions.documents.schemas import DocumentRead
 from interventions.historique.service import record
 from interventions.interventions.models import StatutIntervention
 from interventions.interventions.service import get_for_user
@@ -102,10 +106,13 @@ async def lister(
     user: CurrentUser,
     intervention_id: int,
     *,
-    after_id: int | None,
+    cursor: str | None,
     limit: int,
-) -> list[Document]:
+) -> Page[Any]:
     await get_for_user(uow, user, intervention_id)
-    return await repository.list_for_intervention(
-        uow.session, intervention_id, after_id=after_id, limit=limit
+    return await repository.Documents(uow).page(
+        cursor=cursor,
+        limit=limit,
+        where=[Document.intervention_id == intervention_id],
+        item=DocumentRead.model_validate,
     )

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from shared.errors import Problem
 from shared.idempotency import IdempotencyKey
-from shared.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
+from shared.pagination import CursorQuery, LimitQuery, Page
 from shared.security import CurrentUser, CurrentUserDep, Role, StaffDep, require_roles
 from shared.types import Date, PathId
 from shared.uow import UowDep, request_fingerprint
@@ -71,14 +71,8 @@ async def list_equipements(
         Date | None, Query(description="prochaine_maintenance on or before")
     ] = None,
 ) -> Page[EquipementRead]:
-    after_id = None
-    if cursor is not None:
-        (after_id,) = decode_cursor(cursor, 1)
-        if not isinstance(after_id, int):
-            raise Problem(400, "invalid cursor")
     filters = EquipementFilters(client_id, statut, criticite, maintenance_avant)
-    rows = await service.list_for_user(uow, user, filters, after_id, limit + 1)
-    return page_of([_read(r) for r in rows], limit, lambda e: [e.id])
+    return await service.list_for_user(uow, user, filters, cursor, limit)
 
 
 @router.get("/equipements/{equipement_id}", response_model=EquipementRead)

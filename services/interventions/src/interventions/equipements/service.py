@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Sequence
+from typing import Any
 
 from shared.errors import conflict, not_found
+from shared.pagination import Page
 from shared.security import CurrentUser, Role
 from shared.uow import UnitOfWork
 from shared.versioning import check_version
@@ -49,9 +50,9 @@ async def list_for_user(
     uow: UnitOfWork,
     user: CurrentUser,
     filters: EquipementFilters,
-    after_id: int | None,
+    cursor: str | None,
     limit: int,
-) -> Sequence[Equipement]:
+) -> Page[Any]:
     if user.role == Role.client:
         if filters.client_id is not None and filters.client_id != user.client_id:
             raise not_found("client")
@@ -59,7 +60,12 @@ async def list_for_user(
         filters = EquipementFilters(
             own, filters.statut, filters.criticite, filters.maintenance_avant
         )
-    return await repository.page(uow.session, filters, after_id, limit)
+    return await repository.Equipements(uow).page(
+        cursor=cursor,
+        limit=limit,
+        where=repository.conditions(filters),
+        item=EquipementRead.model_validate,
+    )
 
 
 def fin_garantie(date_installation: dt.date | None, duree_mois: int | None) -> dt.date | None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from shared.errors import Problem
 from shared.idempotency import IdempotencyKey
-from shared.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
+from shared.pagination import CursorQuery, LimitQuery, Page
 from shared.security import CurrentUserDep, StaffDep
 from shared.types import PathId, UtcDateTime
 from shared.uow import UowDep, request_fingerprint
@@ -22,7 +22,7 @@ from interventions.interventions.models import (
     StatutIntervention,
     TypeIntervention,
 )
-from interventions.interventions.repository import InterventionFilters, SortKey
+from interventions.interventions.repository import InterventionFilters
 from interventions.interventions.schemas import (
     Affectation,
     Evaluation,
@@ -56,20 +56,6 @@ def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
             errors=[{"field": field, "message": "a time with an offset (ISO 8601) is required"}],
         )
     return value
-
-
-def _sort_key(cursor: str) -> SortKey:
-    priorite, date_creation, last_id = decode_cursor(cursor, 3)
-    try:
-        if not isinstance(date_creation, dt.datetime) or not isinstance(last_id, int):
-            raise ValueError("bad cursor values")
-        return (
-            PrioriteIntervention(priorite),
-            _aware(date_creation, "cursor") or date_creation,
-            last_id,
-        )
-    except (ValueError, TypeError, Problem) as exc:
-        raise Problem(400, "invalid cursor") from exc
 
 
 @router.post("/interventions", status_code=201, response_model=InterventionRead)
@@ -116,11 +102,7 @@ async def list_interventions(
         cree_apres=_aware(cree_apres, "cree_apres"),
         cree_avant=_aware(cree_avant, "cree_avant"),
     )
-    after = _sort_key(cursor) if cursor is not None else None
-    rows = await service.list_for_user(uow, user, filters, after, limit + 1)
-    return page_of(
-        [_read(r) for r in rows], limit, lambda i: [i.priorite.value, i.date_creation, i.id]
-    )
+    return await service.list_for_user(uow, user, filters, cursor, limit)
 
 
 @router.get("/interventions/{intervention_id}", response_model=InterventionRead)

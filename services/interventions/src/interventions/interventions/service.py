@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from shared.errors import Problem, conflict, forbidden, not_found, unprocessable
 from shared.events import Event
 from shared.logging import get_logger
+from shared.pagination import Page
 from shared.security import CurrentUser, Role
 from shared.uow import UnitOfWork
 from shared.versioning import check_version
@@ -27,7 +27,7 @@ from interventions.interventions import repository, workflow
 from interventions.interventions.access import visible_to
 from interventions.interventions.models import Intervention
 from interventions.interventions.models import StatutIntervention as St
-from interventions.interventions.repository import InterventionFilters, SortKey
+from interventions.interventions.repository import InterventionFilters
 from interventions.interventions.schemas import (
     CLIENT_FIELDS,
     CORRECTION_FIELDS,
@@ -81,9 +81,9 @@ async def list_for_user(
     uow: UnitOfWork,
     user: CurrentUser,
     filters: InterventionFilters,
-    after: SortKey | None,
+    cursor: str | None,
     limit: int,
-) -> Sequence[Intervention]:
+) -> Page[Any]:
     """A page of what `user` may see; naming someone else's client/equipment is 404."""
     if user.role == Role.client:
         if filters.client_id is not None and filters.client_id != user.client_id:
@@ -92,7 +92,13 @@ async def list_for_user(
             await equipements.get_for_user(uow, user, filters.equipement_id)
     if user.role == Role.technicien and filters.technicien_id not in (None, user.technicien_id):
         raise not_found("technician")
-    return await repository.page(uow.session, user, filters, after, limit)
+    return await repository.Interventions(uow).page(
+        cursor=cursor,
+        limit=limit,
+        where=repository.conditions(filters),
+        user=user,
+        item=InterventionRead.model_validate,
+    )
 
 
 async def create(uow: UnitOfWork, user: CurrentUser, data: InterventionCreate) -> dict[str, Any]:

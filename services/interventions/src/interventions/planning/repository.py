@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any, cast
 
 import sqlalchemy as sa
+from shared.repository import Keyset, Repository
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interventions.interventions.models import Intervention, StatutIntervention
@@ -70,27 +71,25 @@ async def confirmed_overlap_exists(
     return bool((await session.execute(query)).scalar())
 
 
-async def calendar(
-    session: AsyncSession,
-    *,
-    technicien_id: int | None,
-    du: dt.datetime | None,
-    au: dt.datetime | None,
-    after: tuple[dt.datetime, int] | None,
-    limit: int,
-) -> list[Planning]:
-    """Slots overlapping [du, au), in (date_debut, id) order, `limit + 1` rows from `after`."""
-    query = sa.select(Planning)
+class Calendrier(Repository[Planning]):
+    """Slots in (date_debut, id) order (keyset)."""
+
+    model = Planning
+    keyset = Keyset(Planning.date_debut, Planning.id)
+
+
+def calendar_conditions(
+    *, technicien_id: int | None, du: dt.datetime | None, au: dt.datetime | None
+) -> list[sa.ColumnElement[bool]]:
+    """Slots overlapping [du, au), of one technician when given."""
+    where: list[sa.ColumnElement[bool]] = []
     if technicien_id is not None:
-        query = query.where(Planning.technicien_id == technicien_id)
+        where.append(Planning.technicien_id == technicien_id)
     if du is not None:
-        query = query.where(Planning.date_fin > du)
+        where.append(Planning.date_fin > du)
     if au is not None:
-        query = query.where(Planning.date_debut < au)
-    if after is not None:
-        query = query.where(sa.tuple_(Planning.date_debut, Planning.id) > sa.tuple_(*after))
-    query = query.order_by(Planning.date_debut, Planning.id).limit(limit + 1)
-    return list((await session.execute(query)).scalars())
+        where.append(Planning.date_debut < au)
+    return where
 
 
 async def claim_due_reminders(

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from shared.errors import bad_request, unprocessable
-from shared.pagination import CursorQuery, Page, decode_cursor, page_of
+from shared.errors import unprocessable
+from shared.pagination import CursorQuery, Page
 from shared.security import CurrentUser, CurrentUserDep, Role, StaffDep, require_roles
 from shared.types import PathId, UtcDateTime
 from shared.uow import UowDep
@@ -75,14 +74,6 @@ async def list_planning(
     for name, value in (("du", du), ("au", au)):
         if value is not None and value.tzinfo is None:
             raise unprocessable("a time with its UTC offset is required", field=name)
-    after = None
-    if cursor is not None:
-        debut, planning_id = decode_cursor(cursor, 2)
-        if not isinstance(debut, dt.datetime) or not isinstance(planning_id, int):
-            raise bad_request("invalid cursor")
-        after = (debut, planning_id)
-    rows = await service.calendrier(
-        uow, user, technicien_id=technicien_id, du=du, au=au, after=after, limit=limit
+    return await service.calendrier(
+        uow, user, technicien_id=technicien_id, du=du, au=au, cursor=cursor, limit=limit
     )
-    items = [PlanningRead.model_validate(row) for row in rows]
-    return page_of(items, limit, lambda p: [p.date_debut, p.id])

@@ -22,6 +22,7 @@ from typing import Any
 from shared.db import Database
 from shared.errors import Problem, conflict, forbidden, not_found
 from shared.logging import get_logger
+from shared.pagination import Page
 from shared.security import CurrentUser, Role
 from shared.uow import UnitOfWork, unit_of_work
 from shared.versioning import check_version
@@ -33,7 +34,7 @@ from interventions.interventions.models import Intervention, StatutIntervention
 from interventions.interventions.service import get_for_user
 from interventions.planning import repository
 from interventions.planning.models import Planning
-from interventions.planning.schemas import PlanningPut
+from interventions.planning.schemas import PlanningPut, PlanningRead
 from shared import clock
 
 log = get_logger(__name__)
@@ -218,9 +219,9 @@ async def calendrier(
     technicien_id: int | None,
     du: dt.datetime | None,
     au: dt.datetime | None,
-    after: tuple[dt.datetime, int] | None,
+    cursor: str | None,
     limit: int,
-) -> list[Planning]:
+) -> Page[Any]:
     """Slots overlapping [du, au); a technician sees only its own."""
     if user.role == Role.technicien:
         if user.technicien_id is None:
@@ -232,8 +233,11 @@ async def calendrier(
         raise forbidden()
     if du is not None and au is not None and au <= du:
         raise Problem(422, "au must be after du", errors=[{"field": "au", "message": "<= du"}])
-    return await repository.calendar(
-        uow.session, technicien_id=technicien_id, du=du, au=au, after=after, limit=limit
+    return await repository.Calendrier(uow).page(
+        cursor=cursor,
+        limit=limit,
+        where=repository.calendar_conditions(technicien_id=technicien_id, du=du, au=au),
+        item=PlanningRead.model_validate,
     )
 
 
