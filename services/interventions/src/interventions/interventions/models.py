@@ -8,8 +8,9 @@ import enum
 from typing import Any
 
 import sqlalchemy as sa
+from shared.db import Versioned
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from interventions.database import Base
 from interventions.equipements.models import pg_enum
@@ -45,7 +46,7 @@ PRIORITE_TYPE = pg_enum(PrioriteIntervention, "priorite_intervention")
 STATUT_TYPE = pg_enum(StatutIntervention, "statut_intervention")
 
 
-class Intervention(Base):
+class Intervention(Versioned, Base):
     __tablename__ = "interventions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,16 +106,9 @@ class Intervention(Base):
         sa.Boolean, nullable=False, server_default=sa.false()
     )
     rapport: Mapped[str | None] = mapped_column(sa.Text)
-    created_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    )
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True),
-        nullable=False,
-        server_default=sa.func.now(),
-        onupdate=sa.func.now(),
-    )
-    version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    # created_at, updated_at, version: shared.db.Versioned (optimistic locking)
 
-    # eager_defaults: server-set columns come back by RETURNING (no lazy load in async)
-    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        # eager_defaults: server-set columns come back by RETURNING (no lazy load in async)
+        return {"version_id_col": cls.__table__.c.version, "eager_defaults": True}

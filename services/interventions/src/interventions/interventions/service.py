@@ -124,6 +124,8 @@ async def create(uow: UnitOfWork, user: CurrentUser, data: InterventionCreate) -
         statut=St.ouverte,
         date_creation=now,
         version=1,
+        created_at=now,
+        updated_at=now,
         sous_garantie=sous_garantie(equipement.date_fin_garantie, now),
     )
     after = read_row(await repository.insert(uow.session, values))
