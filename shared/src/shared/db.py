@@ -83,13 +83,6 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-# Every connection a MIF process opens carries this setting, so that triggers can tell the
-# services' writes from changes made outside them (a DBA's manual SQL, a script), which
-# they audit themselves (interventions' `audit_hors_api`).
-MARKER_SETTING = "mif.application"
-MARKER_OPTION = f"-c {MARKER_SETTING}=on"
-
-
 class Versioned:
     """`created_at`, `updated_at` and `version` of a model, with optimistic locking: every
     ORM UPDATE of the row checks and bumps `version` (a lost update raises StaleDataError,
@@ -135,7 +128,9 @@ class Database:
             pool_pre_ping=False,
             pool_recycle=1800,
             echo=echo,
-            connect_args={"application_name": application_name, "options": MARKER_OPTION},
+            # the application name is also the services' session marker: interventions'
+            # `audit_hors_api` trigger audits writes made under any other name (manual SQL)
+            connect_args={"application_name": application_name},
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 

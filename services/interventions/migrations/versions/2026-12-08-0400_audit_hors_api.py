@@ -1,7 +1,8 @@
 """interventions and equipements: changes made outside the services (a DBA's manual SQL, a
-script: any connection without the `mif.application` setting every MIF process sets) are
-audited by the database itself, into the same hash chains (the seed's
-`log_intervention_changes`, kept in spirit).
+script: any connection whose application_name is not one of the services' -- `interventions`,
+`interventions-worker`, `interventions-datagen`, `mif...` -- which shared.db.Database sets and
+PgBouncer passes on) are audited by the database itself, into the same hash chains (the
+seed's `log_intervention_changes`, kept in spirit).
 
 Such rows have `origine = 'sql'`, action `modification`, no user, before/after as JSON; their
 hash is `hash_hors_api(...)` (core `sha256()`), which the verifier recomputes in the
@@ -23,7 +24,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 S = "interventions"
-MARKER = "mif.application"
+# the services' session marker: their connections' application_name
+FROM_A_SERVICE = (
+    "(current_setting('application_name') LIKE 'interventions%'"
+    " OR current_setting('application_name') LIKE 'mif%')"
+)
 
 UPGRADE = f"""
 ALTER TABLE {S}.historiques_interventions
@@ -107,15 +112,15 @@ BEGIN
 END $$;
 REVOKE ALL ON FUNCTION {S}.audit_hors_api() FROM PUBLIC;
 
--- WHEN is evaluated without calling the function: the services' own writes cost one
+-- WHEN is evaluated without calling the function: the services' own writes cost two
 -- current_setting() per row, and COPY keeps its batched inserts (AFTER trigger).
 CREATE TRIGGER audit_hors_api
     AFTER INSERT OR UPDATE ON {S}.interventions
-    FOR EACH ROW WHEN (current_setting('{MARKER}', true) IS DISTINCT FROM 'on')
+    FOR EACH ROW WHEN (NOT {FROM_A_SERVICE})
     EXECUTE FUNCTION {S}.audit_hors_api();
 CREATE TRIGGER audit_hors_api
     AFTER INSERT OR UPDATE OR DELETE ON {S}.equipements
-    FOR EACH ROW WHEN (current_setting('{MARKER}', true) IS DISTINCT FROM 'on')
+    FOR EACH ROW WHEN (NOT {FROM_A_SERVICE})
     EXECUTE FUNCTION {S}.audit_hors_api();
 """
 

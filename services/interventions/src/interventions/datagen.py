@@ -43,7 +43,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 import psycopg
-from shared.db import MARKER_OPTION, libpq_url
+from shared.db import libpq_url
 
 from interventions.config import Settings
 
@@ -416,7 +416,7 @@ def load(url: str, gen: Generator, *, baseline: bool = True, log: bool = True) -
     report = Report()
     kept: list[bytes] = []
     began = time.perf_counter()
-    with psycopg.connect(libpq_url(url), options=MARKER_OPTION) as conn:
+    with psycopg.connect(libpq_url(url), application_name="interventions-datagen") as conn:
         # replicas: ids after the highest present, so a rerun adds and never collides
         first_client = _max_id(conn, "clients_replica") + 1
         first_tech = _max_id(conn, "techniciens_replica") + 1
@@ -557,7 +557,7 @@ def _copy_baseline(conn: psycopg.Connection, chunks: list[bytes], rows: int) -> 
 
 
 def count(url: str) -> int:
-    with psycopg.connect(libpq_url(url), options=MARKER_OPTION) as conn:
+    with psycopg.connect(libpq_url(url), application_name="interventions-datagen") as conn:
         return int(conn.execute(f"SELECT count(*) FROM {S}.interventions").fetchone()[0])  # type: ignore[index]
 
 

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from shared.db import MARKER_OPTION
 from shared.migrations import upgrade
 from shared.security import StaticKeys, TokenVerifier
 from shared.testing.infra import postgres_server, redis_server, scratch_database
@@ -87,9 +86,9 @@ def tokens() -> TokenFactory:
 
 @pytest.fixture(scope="session")
 async def engine(test_env: dict[str, str]) -> AsyncIterator[AsyncEngine]:
-    # marked like the services' connections: the app under test shares this connection
+    # named like the services' connections (`mif...`): the app under test shares them
     engine = create_async_engine(
-        test_env["DATABASE_URL"], pool_size=5, connect_args={"options": MARKER_OPTION}
+        test_env["DATABASE_URL"], pool_size=5, connect_args={"application_name": "mif-tests"}
     )
     yield engine
     await engine.dispose()
