@@ -4,9 +4,12 @@ Idempotency-Key rules (fingerprint, empty or over-long key)."""
 
 import uuid
 
+import psycopg
 import pytest
+import sqlalchemy as sa
 from shared.context import RequestMeta
 from shared.db import Database
+from shared.driver import driver_connection
 from shared.errors import Problem
 from shared.events.outbox import outbox_table
 from shared.idempotency import idempotency_table
@@ -80,7 +83,7 @@ async def test_same_key_same_body_answers_the_first_response(db, schema) -> None
     again = await created(db, schema, "k-1", b'{"a":1}')
     assert first.status_code == again.status_code == 201
     assert first.body == again.body == b'{"id":5,"body":"{\\"a\\":1}"}'
-    assert first.headers["location"] == "/api/v1/things/5"
+    assert first.headers["location"] == again.headers["location"] == "/api/v1/things/5"
 
 
 async def test_same_key_other_body_is_422(db, schema) -> None:
@@ -95,3 +98,42 @@ async def test_empty_or_overlong_key_is_400(db, schema, key) -> None:
     with pytest.raises(Problem) as caught:
         await created(db, schema, key, b"{}")
     assert caught.value.status == 400
+
+
+async def test_a_unit_that_touches_nothing_opens_no_session(db, schema) -> None:
+    async with unit_of_work(db, schema=schema, user=USER, meta=META) as uow:
+        pass
+    assert uow._session is None  # nothing was checked out of the pool
+    assert db.engine.pool.checkedout() == 0
+
+
+async def test_fetch_one_reads_in_autocommit_then_inside_the_transaction(db, schema) -> None:
+    statement = sa.select(outbox_table(schema).c.type).where(
+        outbox_table(schema).c.type == sa.bindparam("type")
+    )
+    async with unit_of_work(db, schema=schema, user=USER, meta=META) as uow:
+        assert await uow.fetch_one(statement, {"type": "thing.read"}) is None
+        # the read ran alone: no transaction left open on the connection
+        conn = await driver_connection(uow.session)
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        assert not conn.autocommit  # handed back as SQLAlchemy expects it
+        await uow.session.execute(
+            sa.text(f"INSERT INTO {schema}.outbox (event_id, type, payload) "
+                    "VALUES (gen_random_uuid(), 'thing.read', '{}')")
+        )  # fmt: skip
+        # now inside the transaction: it sees the unit's own uncommitted write
+        assert await uow.fetch_one(statement, {"type": "thing.read"}) == {"type": "thing.read"}
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+    assert [r[0] for r in await outbox_rows(db, schema)] == ["thing.read"]
+
+
+async def test_fetch_one_sees_committed_rows_with_their_column_names(db, schema) -> None:
+    async with unit_of_work(db, schema=schema, user=USER, meta=META) as uow:
+        uow.emit("thing.created", 9, {"id": 9})
+    table = outbox_table(schema)
+    statement = sa.select(table.c.type, table.c.type.label("kind")).where(
+        table.c.type == sa.bindparam("t")
+    )
+    async with unit_of_work(db, schema=schema, user=USER, meta=META) as uow:
+        row = await uow.fetch_one(statement, {"t": "thing.created"})
+    assert row == {"type": "thing.created", "kind": "thing.created"}

@@ -5,7 +5,9 @@
   on psycopg 3 (the project's engine, one transaction) into a scratch table;
 - `GET /raw/interventions/{id}`: one row of `interventions.interventions` by key with a
   raw psycopg 3 async pool, answered as JSON (the pool's default: BEGIN, SELECT, COMMIT);
-  `GET /raw-autocommit/interventions/{id}`: the same in autocommit (one round trip).
+  `GET /raw-autocommit/interventions/{id}`: the same in autocommit (one round trip);
+- `GET /raw/auth/users/{id}` and `/raw-autocommit/auth/users/{id}`: the row of one user
+  as `GET /api/v1/auth/me` reads it (the user and its profile ids), the same two ways.
 
 It also publishes BENCH_JWKS so that the service under test trusts the bench's tokens.
 Run with `uvicorn --factory tests.bench.baselines:create_app` (BENCH_DATABASE_URL)."""
@@ -57,6 +59,17 @@ scratch = sa.Table(
     sa.Column("cout_estime", sa.Numeric(12, 2)),
     sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
 )
+
+
+# the row /auth/me answers: the user and the ids of its technician or client profile
+USER_SQL = """
+SELECT u.id, u.username, u.email, u.full_name, u.role, u.is_active,
+       t.id AS technicien_id, c.id AS client_id, u.created_at, u.updated_at, u.version
+FROM auth.users u
+LEFT JOIN auth.techniciens t ON t.user_id = u.id
+LEFT JOIN auth.clients c ON c.user_id = u.id
+WHERE u.id = %s
+"""
 
 
 class InsertBody(BaseModel):
@@ -113,11 +126,21 @@ def create_app() -> FastAPI:
     async def raw_get_autocommit(intervention_id: int) -> Response:
         return await _raw_get(autocommit_pool, intervention_id)
 
-    async def _raw_get(pool: AsyncConnectionPool, intervention_id: int) -> Response:
+    @app.get("/raw/auth/users/{user_id}")
+    async def raw_user(user_id: int) -> Response:
+        return await _raw_get(pool, user_id, USER_SQL)
+
+    @app.get("/raw-autocommit/auth/users/{user_id}")
+    async def raw_user_autocommit(user_id: int) -> Response:
+        return await _raw_get(autocommit_pool, user_id, USER_SQL)
+
+    async def _raw_get(
+        pool: AsyncConnectionPool,
+        row_id: int,
+        sql: str = "SELECT * FROM interventions.interventions WHERE id = %s",
+    ) -> Response:
         async with pool.connection() as conn:
-            cursor = await conn.execute(
-                "SELECT * FROM interventions.interventions WHERE id = %s", (intervention_id,)
-            )
+            cursor = await conn.execute(sql, (row_id,))
             row = await cursor.fetchone()
             names = [c.name for c in cursor.description or ()]
         if row is None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import httpx
 
+from tests.bench.auth import auth_me
 from tests.bench.console import console
 from tests.bench.harness import Bench
 from tests.bench.hotpaths import interventions_direct
@@ -110,6 +111,7 @@ def proxy(bench: Bench) -> None:
 SCENARIOS: dict[str, Callable[[Bench], None]] = {
     "gateway": gateway,
     "proxy": proxy,
+    "auth-me": auth_me,
     "interventions": interventions,
     "interventions-direct": interventions_direct,
     "notifications": notifications,

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from shared.types import install_lenient_loaders
 
@@ -82,6 +83,29 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class Versioned:
+    """`created_at`, `updated_at` and `version` of a model, with optimistic locking: every
+    ORM UPDATE of the row checks and bumps `version` (a lost update raises StaleDataError,
+    `shared.versioning.check_version` compares it with `If-Match`).
+
+        class Competence(Versioned, Base):
+            __tablename__ = "competences"
+            ...
+    """
+
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now()
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=sa.func.now()
+    )
+    version: Mapped[int] = mapped_column(sa.Integer, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
 class Database:
     """An engine and its session factory; `app.state.db` in each service."""
 
@@ -104,6 +128,8 @@ class Database:
             pool_pre_ping=False,
             pool_recycle=1800,
             echo=echo,
+            # the application name is also the services' session marker: interventions'
+            # `audit_hors_api` trigger audits writes made under any other name (manual SQL)
             connect_args={"application_name": application_name},
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)

@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 import sqlalchemy as sa
+from psycopg.rows import dict_row
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import ClauseElement
@@ -65,17 +66,24 @@ async def driver_add_event(session: AsyncSession, schema: str, event: Event) -> 
 
 
 async def fetch_one(
-    conn: psycopg.AsyncConnection[Any], sql: str, params: dict[str, Any]
-) -> tuple[Any, ...] | None:
-    """The first row of one read-only statement. When no transaction is open yet, it runs
-    in autocommit: one round trip instead of BEGIN, the statement and COMMIT (a single
-    statement is atomic alone). Inside an open transaction it runs in it."""
+    conn: psycopg.AsyncConnection[Any],
+    sql: str,
+    params: dict[str, Any],
+    *,
+    as_dict: bool = False,
+) -> Any:
+    """The first row of one read-only statement (a tuple, or with `as_dict` a dict of
+    column name -> value), or None. When no transaction is open yet, it runs in
+    autocommit: one round trip instead of BEGIN, the statement and COMMIT (a single
+    statement is atomic alone). Inside an open transaction it runs in it.
+    Services read through `UnitOfWork.fetch_one`."""
     idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     if idle:
         await conn.set_autocommit(True)
     try:
-        cursor = await conn.execute(sql, params)
-        row: tuple[Any, ...] | None = await cursor.fetchone()
+        cursor = conn.cursor(row_factory=dict_row) if as_dict else conn.cursor()
+        await cursor.execute(sql, params)
+        row = await cursor.fetchone()
     finally:
         if idle:
             # the pooled connection goes back as SQLAlchemy expects it

@@ -3,7 +3,12 @@ a Celery task and an event handler alike.
 
 - It owns the session and its transaction: services never commit; the owner (the request
   dependency, `unit_of_work(...)` in a task or the event consumer) commits once at the end
-  or rolls back.
+  or rolls back. The session is opened on first use (`uow.session`), so a request that
+  never touches the database costs none.
+- `fetch_one(statement, params)` is the fast read: SQL compiled once, run on the driver
+  connection of that session; with no transaction open yet it runs in autocommit (one
+  round trip, no BEGIN/COMMIT, no ORM), inside the transaction otherwise. Every service
+  gets it through the unit of work; none handles connections itself.
 - `emit(...)` is the only way to publish an event: events are buffered and written to the
   service's outbox in one statement, on the same connection, just before the commit, so
   they are published if and only if the change commits.
@@ -37,11 +42,12 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql import ClauseElement
 
 from shared.context import RequestMeta, request_meta
 from shared.db import Database
-from shared.driver import driver_connection
+from shared.driver import driver_connection, driver_sql, fetch_one
 from shared.errors import Problem
 from shared.events.envelope import Event
 from shared.idempotency import MAX_KEY_LENGTH, idempotency_table
@@ -87,17 +93,18 @@ class UnitOfWork:
     __slots__ = (
         "_events",
         "_idempotency_key",
+        "_session",
+        "_sessions",
         "actor_id",
         "meta",
         "producer",
         "schema",
-        "session",
         "user",
     )
 
     def __init__(
         self,
-        session: AsyncSession,
+        sessions: async_sessionmaker[AsyncSession] | AsyncSession,
         *,
         schema: str,
         producer: str,
@@ -105,7 +112,13 @@ class UnitOfWork:
         actor_id: int | None = None,
         meta: RequestMeta | None = None,
     ) -> None:
-        self.session = session
+        """`sessions`: the factory the session is made with on first use (or a session
+        already open, which the caller owns)."""
+        if isinstance(sessions, AsyncSession):
+            self._session: AsyncSession | None = sessions
+            self._sessions: async_sessionmaker[AsyncSession] | None = None
+        else:
+            self._session, self._sessions = None, sessions
         self.schema = schema
         self.producer = producer
         self.user = user
@@ -113,6 +126,45 @@ class UnitOfWork:
         self.meta = meta or request_meta()
         self._events: list[Event] = []
         self._idempotency_key: str | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """The unit's session, made on first use; its transaction begins with its first
+        statement and is committed (or rolled back) by the owner of the unit of work."""
+        session = self._session
+        if session is None:
+            assert self._sessions is not None
+            session = self._session = self._sessions()
+        return session
+
+    # -- the owner's side ---------------------------------------------------------------
+
+    async def commit(self) -> None:
+        """Write the buffered events, then commit (nothing to do if nothing was opened)."""
+        await self.flush_events()
+        session = self._session
+        if session is not None and session.in_transaction():
+            await session.commit()
+
+    async def close(self) -> None:
+        """Release the session; what was not committed is rolled back."""
+        session, self._session = self._session, None
+        self._events.clear()
+        if session is not None and self._sessions is not None:
+            await session.close()
+
+    # -- fast reads -----------------------------------------------------------------------
+
+    async def fetch_one(
+        self, statement: ClauseElement | str, params: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        """The first row (column name -> value) of one read-only statement, on the driver
+        connection: in autocommit when no transaction is open yet (one round trip), in the
+        unit's transaction otherwise (so it sees this unit's own writes). `statement` is
+        a Core statement with `bindparam`s (compiled once and cached) or driver SQL."""
+        sql = statement if isinstance(statement, str) else _compiled(statement)
+        conn = await driver_connection(self.session)
+        return await fetch_one(conn, sql, params or {}, as_dict=True)
 
     # -- events -------------------------------------------------------------------------
 
@@ -215,10 +267,11 @@ class UnitOfWork:
         dict with an `id`) unless the key was seen; answer 201 with
         `Location: /api/v1/<collection>/<id>`, or the first answer again."""
         again = await self.idempotent(key, fingerprint)
-        if again is not None:
-            return again
-        body = await make()
-        await self.remember(body, 201)
+        if again is None:
+            body = await make()
+            await self.remember(body, 201)
+        else:
+            body = orjson.loads(again.body)
         location = f"{API_PREFIX}/{collection.strip('/')}/{body['id']}"
         return _json_response(body, 201, {"Location": location})
 
@@ -227,6 +280,18 @@ def _json_response(
     body: dict[str, Any], status_code: int, headers: dict[str, str] | None = None
 ) -> Response:
     return Response(orjson.dumps(body), status_code, headers, media_type="application/json")
+
+
+_COMPILED: dict[ClauseElement, str] = {}
+
+
+def _compiled(statement: ClauseElement) -> str:
+    sql = _COMPILED.get(statement)
+    if sql is None:
+        sql = driver_sql(statement)
+        if len(_COMPILED) < 1024:  # module-level statements; anything else is compiled anew
+            _COMPILED[statement] = sql
+    return sql
 
 
 _OUTBOX_SQL: dict[tuple[str, int], str] = {}
@@ -254,43 +319,45 @@ async def unit_of_work(
 ) -> AsyncIterator[UnitOfWork]:
     """A unit of work outside HTTP (a task, an event handler, a script): commits when the
     block ends, rolls back if it raises."""
-    async with db.sessionmaker() as session, session.begin():
-        uow = UnitOfWork(
-            session,
-            schema=schema,
-            producer=producer or schema,
-            user=user,
-            actor_id=actor_id,
-            meta=meta,
-        )
+    uow = UnitOfWork(
+        db.sessionmaker,
+        schema=schema,
+        producer=producer or schema,
+        user=user,
+        actor_id=actor_id,
+        meta=meta,
+    )
+    try:
         yield uow
-        await uow.flush_events()
-
-
-def _service(request: Request) -> tuple[Database, str]:
-    state = request.app.state
-    return state.db, state.service
+        await uow.commit()
+    finally:
+        await uow.close()
 
 
 async def _authenticated_uow(
     request: Request, user: Annotated[CurrentUser, Depends(current_user)]
 ) -> AsyncIterator[UnitOfWork]:
     # One generator, not a delegating `async for`: an endpoint's exception must reach the
-    # `session.begin()` block now (rollback before the answer), not when the inner
-    # generator is garbage-collected during some later request.
-    db, service = _service(request)
-    async with db.sessionmaker() as session, session.begin():
-        uow = UnitOfWork(session, schema=service, producer=service, user=user)
+    # `finally` now (rollback before the answer), not when the inner generator is
+    # garbage-collected during some later request. The sessionmaker is read per request
+    # (tests swap it).
+    state = request.app.state
+    uow = UnitOfWork(state.db.sessionmaker, schema=state.service, producer=state.service, user=user)
+    try:
         yield uow
-        await uow.flush_events()
+        await uow.commit()
+    finally:
+        await uow.close()
 
 
 async def _public_uow(request: Request) -> AsyncIterator[UnitOfWork]:
-    db, service = _service(request)
-    async with db.sessionmaker() as session, session.begin():
-        uow = UnitOfWork(session, schema=service, producer=service)
+    state = request.app.state
+    uow = UnitOfWork(state.db.sessionmaker, schema=state.service, producer=state.service)
+    try:
         yield uow
-        await uow.flush_events()
+        await uow.commit()
+    finally:
+        await uow.close()
 
 
 UowDep = Annotated[UnitOfWork, Depends(_authenticated_uow, scope="function")]

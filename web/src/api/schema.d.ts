@@ -404,6 +404,27 @@ export interface paths {
         patch: operations["update_equipement_api_v1_equipements__equipement_id__patch"];
         trace?: never;
     };
+    "/api/v1/equipements/{equipement_id}/historique": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Historique Equipement
+         * @description The equipment's trail (creates, changes, lifecycle moves), oldest first; IP and user
+         *     agent for staff only.
+         */
+        get: operations["historique_equipement_api_v1_equipements__equipement_id__historique_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/equipements/{equipement_id}/statut": {
         parameters: {
             query?: never;
@@ -632,7 +653,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Intervention */
+        /**
+         * Update Intervention
+         * @description Descriptive fields by role; on a cloturee intervention, staff corrections of
+         *     solution, rapport, periodes, duree_reelle, cout_reel (If-Match required: 428).
+         */
         patch: operations["update_intervention_api_v1_interventions__intervention_id__patch"];
         trace?: never;
     };
@@ -669,6 +694,9 @@ export interface paths {
         /**
          * Upload Document
          * @description Add a file to an intervention: staff, its technician, or its client.
+         *
+         *     With an `Idempotency-Key`, a retried upload (same file, same fields) answers the first
+         *     document again instead of adding a duplicate; the same key with another file is 422.
          */
         post: operations["upload_document_api_v1_interventions__intervention_id__documents_post"];
         delete?: never;
@@ -1966,10 +1994,20 @@ export interface components {
             cout_acquisition?: number | string | null;
             /** @default normale */
             criticite: components["schemas"]["CriticiteEquipement"];
+            /**
+             * Date Fin Garantie
+             * @description last day of warranty (default: installation + duration)
+             */
+            date_fin_garantie?: string | null;
             /** Date Installation */
             date_installation?: string | null;
             /** Derniere Maintenance */
             derniere_maintenance?: string | null;
+            /**
+             * Duree Garantie Mois
+             * @description warranty from date_installation, in months
+             */
+            duree_garantie_mois?: number | null;
             /** Fabricant */
             fabricant?: string | null;
             /** Fournisseur */
@@ -2022,10 +2060,14 @@ export interface components {
              */
             created_at: string;
             criticite: components["schemas"]["CriticiteEquipement"];
+            /** Date Fin Garantie */
+            date_fin_garantie: string | null;
             /** Date Installation */
             date_installation: string | null;
             /** Derniere Maintenance */
             derniere_maintenance: string | null;
+            /** Duree Garantie Mois */
+            duree_garantie_mois: number | null;
             /** Fabricant */
             fabricant: string | null;
             /** Fournisseur */
@@ -2065,10 +2107,14 @@ export interface components {
             /** Cout Acquisition */
             cout_acquisition?: number | string | null;
             criticite?: components["schemas"]["CriticiteEquipement"] | null;
+            /** Date Fin Garantie */
+            date_fin_garantie?: string | null;
             /** Date Installation */
             date_installation?: string | null;
             /** Derniere Maintenance */
             derniere_maintenance?: string | null;
+            /** Duree Garantie Mois */
+            duree_garantie_mois?: number | null;
             /** Fabricant */
             fabricant?: string | null;
             /** Fournisseur */
@@ -2243,6 +2289,53 @@ export interface components {
          * @enum {string}
          */
         Granularite: "day" | "week" | "month";
+        /** HistoriqueEquipementPage */
+        HistoriqueEquipementPage: {
+            /** Items */
+            items: components["schemas"]["HistoriqueEquipementRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            verification?: components["schemas"]["VerificationRead"] | null;
+        };
+        /** HistoriqueEquipementRead */
+        HistoriqueEquipementRead: {
+            /** Action */
+            action: string;
+            /** Adresse Ip */
+            adresse_ip: string | null;
+            /** Ancienne Valeur */
+            ancienne_valeur: {
+                [key: string]: unknown;
+            } | null;
+            /** Description */
+            description: string;
+            /** Equipement Id */
+            equipement_id: number;
+            /** Hash */
+            hash: string;
+            /**
+             * Horodatage
+             * Format: date-time
+             */
+            horodatage: string;
+            /** Id */
+            id: number;
+            /** Nouvelle Valeur */
+            nouvelle_valeur: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Origine
+             * @default api
+             */
+            origine: string;
+            /** Prev Hash */
+            prev_hash: string;
+            /** User Agent */
+            user_agent: string | null;
+            /** User Id */
+            user_id: number | null;
+        };
         /** HistoriquePage */
         HistoriquePage: {
             /** Items */
@@ -2277,6 +2370,11 @@ export interface components {
             nouvelle_valeur: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Origine
+             * @default api
+             */
+            origine: string;
             /** Prev Hash */
             prev_hash: string;
             /** User Agent */
@@ -2350,6 +2448,10 @@ export interface components {
             client_id: number;
             /** Cout Estime */
             cout_estime: string | null;
+            /** Cout Main Oeuvre */
+            cout_main_oeuvre: string | null;
+            /** Cout Pieces */
+            cout_pieces: string;
             /** Cout Reel */
             cout_reel: string | null;
             /**
@@ -2357,6 +2459,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Date Affectation */
+            date_affectation: string | null;
             /**
              * Date Creation
              * Format: date-time
@@ -2372,10 +2476,19 @@ export interface components {
             date_limite: string | null;
             /** Date Planifiee */
             date_planifiee: string | null;
+            /** Date Prise En Charge */
+            date_prise_en_charge: string | null;
+            /**
+             * Delai Prise En Charge
+             * @description Response time in hours: creation -> first en_cours.
+             */
+            readonly delai_prise_en_charge: string | null;
             /** Description */
             description: string | null;
             /** Diagnostic */
             diagnostic: string | null;
+            /** Duree Attente */
+            duree_attente: string | null;
             /** Duree Estimee */
             duree_estimee: string | null;
             /** Duree Reelle */
@@ -2384,13 +2497,21 @@ export interface components {
             equipement_id: number;
             /** Id */
             id: number;
+            /** Motif Attente */
+            motif_attente: ("client" | "pieces" | "technique" | "autre") | null;
             /** Notes Techniques */
             notes_techniques: string | null;
+            /** Periodes */
+            periodes: components["schemas"]["Periode"][];
             priorite: components["schemas"]["PrioriteIntervention"];
+            /** Rapport */
+            rapport: string | null;
             /** Satisfaction Client */
             satisfaction_client: number | null;
             /** Solution */
             solution: string | null;
+            /** Sous Garantie */
+            sous_garantie: boolean;
             statut: components["schemas"]["StatutIntervention"];
             /** Technicien Id */
             technicien_id: number | null;
@@ -2427,7 +2548,13 @@ export interface components {
             duree_reelle?: number | string | null;
             /** Notes Techniques */
             notes_techniques?: string | null;
+            /** Periodes */
+            periodes?: components["schemas"]["PeriodeIn"][] | null;
             priorite?: components["schemas"]["PrioriteIntervention"] | null;
+            /** Rapport */
+            rapport?: string | null;
+            /** Solution */
+            solution?: string | null;
             /** Titre */
             titre?: string | null;
             type_intervention?: components["schemas"]["TypeIntervention"] | null;
@@ -2892,6 +3019,48 @@ export interface components {
             /** Taux */
             taux: string;
         };
+        /** Periode */
+        Periode: {
+            /**
+             * Debut
+             * Format: date-time
+             */
+            debut: string;
+            /** Fin */
+            fin: string | null;
+            /** Motif */
+            motif?: ("client" | "pieces" | "technique" | "autre") | null;
+            /**
+             * Statut
+             * @enum {string}
+             */
+            statut: "en_cours" | "en_attente";
+        };
+        /**
+         * PeriodeIn
+         * @description A working (`en_cours`) or waiting (`en_attente`) period, as corrected by staff.
+         */
+        PeriodeIn: {
+            /**
+             * Debut
+             * Format: date-time
+             * @description ISO 8601 with a UTC offset, years 1900 to 2200
+             */
+            debut: string;
+            /**
+             * Fin
+             * Format: date-time
+             * @description ISO 8601 with a UTC offset, years 1900 to 2200
+             */
+            fin: string;
+            /** Motif */
+            motif?: ("client" | "pieces" | "technique" | "autre") | null;
+            /**
+             * Statut
+             * @enum {string}
+             */
+            statut: "en_cours" | "en_attente";
+        };
         /** PieceCreate */
         PieceCreate: {
             /** Description */
@@ -3050,6 +3219,11 @@ export interface components {
             notes_planning: string | null;
             /** Rappel Envoye */
             rappel_envoye: boolean;
+            /**
+             * Statut
+             * @description planifie, or annule once the intervention is cancelled
+             */
+            statut: string;
             /** Technicien Id */
             technicien_id: number | null;
             /** Version */
@@ -3532,6 +3706,11 @@ export interface components {
             commentaire?: string | null;
             /** Diagnostic */
             diagnostic?: string | null;
+            /**
+             * Motif Attente
+             * @description why it waits (en_attente): client, pieces, technique, autre
+             */
+            motif_attente?: ("client" | "pieces" | "technique" | "autre") | null;
             /** Solution */
             solution?: string | null;
             statut: components["schemas"]["StatutIntervention"];
@@ -4752,6 +4931,40 @@ export interface operations {
             };
         };
     };
+    historique_equipement_api_v1_equipements__equipement_id__historique_get: {
+        parameters: {
+            query?: {
+                /** @description recompute the hash chain and report whether it holds */
+                verifier?: boolean;
+            };
+            header?: never;
+            path: {
+                equipement_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoriqueEquipementPage"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     change_statut_api_v1_equipements__equipement_id__statut_post: {
         parameters: {
             query?: never;
@@ -5446,7 +5659,10 @@ export interface operations {
     upload_document_api_v1_interventions__intervention_id__documents_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description retry-safe create key (1 to 200 characters) */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 intervention_id: number;
             };

@@ -19,10 +19,12 @@ from shared.db import Database
 from shared.errors import Problem
 from shared.logging import configure_logging, get_logger
 from shared.security import Role
+from shared.uow import unit_of_work
 
 from auth.config import Settings
-from auth.users import repository
+from auth.models import SCHEMA
 from auth.users import service as users_service
+from auth.users.repository import Users
 from auth.users.schemas import UserCreate
 
 log = get_logger(__name__)
@@ -38,10 +40,10 @@ async def bootstrap_admin(db: Database, username: str, email: str, password: str
         role=Role.admin,
     )
     try:
-        async with db.sessionmaker() as session, session.begin():
-            if await repository.get_by_username(session, data.username) is not None:
+        async with unit_of_work(db, schema=SCHEMA) as uow:
+            if await Users(uow).by_username(data.username) is not None:
                 return False
-            await users_service.create_user(session, data, Role.admin)
+            await users_service.create_user(uow, data, Role.admin)
     except Problem as exc:
         if exc.status == 409:  # created meanwhile by a concurrent bootstrap
             return False

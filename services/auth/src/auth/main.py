@@ -8,6 +8,7 @@ from shared.app import create_service_app
 from shared.db import Database
 from shared.security import TokenVerifier
 from shared.settings import redis_client_url
+from shared.uow import unit_of_work
 
 from auth.clients.router import router as clients_router
 from auth.competences.router import router as competences_router
@@ -27,8 +28,8 @@ async def _startup(app: FastAPI) -> None:
     """Make sure a signing key exists (race-safe across replicas) and load the keys."""
     db: Database = app.state.db
     store: KeyStore = app.state.key_store
-    async with db.sessionmaker() as session, session.begin():
-        await ensure_signing_key(session, store.fernet)
+    async with unit_of_work(db, schema=SERVICE) as uow:
+        await ensure_signing_key(uow.session, store.fernet)
     await store.reload()
 
 

@@ -23,6 +23,7 @@ from shared.migrations import upgrade
 from shared.security import Role
 from shared.testing.infra import scratch_database
 from shared.testing.plugin import asgi_client
+from shared.uow import unit_of_work
 
 PASSWORD = "concurrent-pass"
 
@@ -41,8 +42,8 @@ async def committed_user(app: FastAPI, role: Role = Role.admin) -> tuple[str, in
     data = UserCreate(
         username=name, email=f"{name}@example.ma", full_name=name, password=PASSWORD, role=role
     )
-    async with app.state.db.sessionmaker() as session, session.begin():
-        user = await users_service.create_user(session, data, role)
+    async with unit_of_work(app.state.db, schema="auth") as uow:
+        user = await users_service.create_user(uow, data, role)
     return name, user.id
 
 

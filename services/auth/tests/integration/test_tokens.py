@@ -6,6 +6,7 @@ import time
 import uuid
 
 import jwt
+import psycopg
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from shared.testing.tokens import AUDIENCE, ISSUER
@@ -248,21 +249,23 @@ async def test_rotation_is_admin_only(client, tokens) -> None:
     ).status_code == 200
 
 
-async def test_me_is_one_query(client, factory, db_connection) -> None:
-    """The benchmarks' hot path: verified from the key cache, then one indexed SELECT."""
+async def test_me_is_one_query(client, factory, monkeypatch) -> None:
+    """The benchmarks' hot path: verified from the key cache, then one indexed SELECT.
+    Counted at the driver (psycopg), under SQLAlchemy: the read runs on the driver
+    connection."""
     technicien = await factory.technicien()
     headers = factory.bearer(await factory.login(technicien["username"]))
     assert (await client.get("/api/v1/auth/me", headers=headers)).status_code == 200
     statements: list[str] = []
+    execute = psycopg.AsyncCursor.execute
 
-    def record(conn, cursor, statement, *args) -> None:
-        statements.append(statement)
+    async def record(cursor, query, *args, **kwargs):
+        statements.append(query if isinstance(query, str) else str(query))
+        return await execute(cursor, query, *args, **kwargs)
 
-    sa.event.listen(db_connection.sync_connection, "before_cursor_execute", record)
-    try:
-        response = await client.get("/api/v1/auth/me", headers=headers)
-    finally:
-        sa.event.remove(db_connection.sync_connection, "before_cursor_execute", record)
+    monkeypatch.setattr(psycopg.AsyncCursor, "execute", record)
+    response = await client.get("/api/v1/auth/me", headers=headers)
+    monkeypatch.undo()
     assert response.json()["technicien_id"] == technicien["id"]
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 1, statements

@@ -95,7 +95,10 @@ def tokens() -> TokenFactory:
 
 @pytest.fixture(scope="session")
 async def engine(test_env: dict[str, str]) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(test_env["DATABASE_URL"], pool_size=5)
+    # named like the services' connections (`mif...`): the app under test shares them
+    engine = create_async_engine(
+        test_env["DATABASE_URL"], pool_size=5, connect_args={"application_name": "mif-tests"}
+    )
     yield engine
     await engine.dispose()
 

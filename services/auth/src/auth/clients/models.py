@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
-from shared.db import utcnow
+from shared.db import Versioned
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import Base, NiveauService, NiveauServiceType, TypeClient, TypeClientType
 from auth.users.models import User
 
 
-class Client(Base):
+class Client(Versioned, Base):
     __tablename__ = "clients"
 
     id: Mapped[int] = mapped_column(sa.Integer, sa.Identity(), primary_key=True)
@@ -35,14 +33,5 @@ class Client(Base):
     contact_principal: Mapped[str | None] = mapped_column(sa.String(200))
     notes_commerciales: Mapped[str | None] = mapped_column(sa.Text)
     instructions_particulieres: Mapped[str | None] = mapped_column(sa.Text)
-    created_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now()
-    )
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=sa.func.now()
-    )
-    version: Mapped[int] = mapped_column(sa.Integer, server_default="1")
 
     user: Mapped[User] = relationship(lazy="raise", innerjoin=True)
-
-    __mapper_args__ = {"version_id_col": version}

@@ -2,54 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import sqlalchemy as sa
 from shared.db import equal_filters
-from sqlalchemy.ext.asyncio import AsyncSession
+from shared.pagination import Page
+from shared.repository import Keyset, Repository
+from shared.security import CurrentUser
 from sqlalchemy.orm import contains_eager
 
 from auth.clients.models import Client
 from auth.models import NiveauService, TypeClient
-from auth.paging import after_id
 from auth.users.models import User
 
 
-def _with_user() -> sa.Select[Client]:
-    return sa.select(Client).join(Client.user).options(contains_eager(Client.user))
+class Clients(Repository[Client]):
+    model = Client
+    keyset = Keyset(Client.id)
 
+    def select(self) -> sa.Select[Any]:
+        return sa.select(Client).join(Client.user).options(contains_eager(Client.user))
 
-async def get(session: AsyncSession, client_id: int, *, for_update: bool = False) -> Client | None:
-    statement = _with_user().where(Client.id == client_id)
-    if for_update:
-        statement = statement.with_for_update(of=Client)
-    return (await session.execute(statement)).scalar_one_or_none()
+    def visible(self, statement: sa.Select[Any], user: CurrentUser | None) -> sa.Select[Any]:
+        """Staff see every client; a client only itself."""
+        if user is None or user.is_staff:
+            return statement
+        return statement.where(Client.user_id == user.id)
 
+    async def by_user_id(self, user_id: int) -> Client | None:
+        statement = self.select().where(Client.user_id == user_id)
+        return (await self.session.execute(statement)).scalar_one_or_none()
 
-async def get_by_user_id(session: AsyncSession, user_id: int) -> Client | None:
-    statement = _with_user().where(Client.user_id == user_id)
-    return (await session.execute(statement)).scalar_one_or_none()
-
-
-async def list_page(
-    session: AsyncSession,
-    *,
-    limit: int,
-    cursor: str | None,
-    type_client: TypeClient | None = None,
-    niveau_service: NiveauService | None = None,
-    ville: str | None = None,
-    is_active: bool | None = None,
-) -> list[Client]:
-    """`limit + 1` clients by id after the cursor, filtered (keyset)."""
-    statement = _with_user().order_by(Client.id).limit(limit + 1)
-    after = after_id(cursor)
-    if after is not None:
-        statement = statement.where(Client.id > after)
-    statement = statement.where(
-        *equal_filters(
+    async def search(
+        self,
+        *,
+        cursor: str | None,
+        limit: int,
+        item: Callable[[Client], Any],
+        type_client: TypeClient | None = None,
+        niveau_service: NiveauService | None = None,
+        ville: str | None = None,
+        is_active: bool | None = None,
+    ) -> Page[Any]:
+        """A page of clients by id, filtered (None: no filter)."""
+        where = equal_filters(
             (Client.type_client, type_client),
             (Client.niveau_service, niveau_service),
             (Client.ville, ville),
             (User.is_active, is_active),
         )
-    )
-    return list((await session.execute(statement)).scalars())
+        return await self.page(cursor=cursor, limit=limit, where=where, item=item)

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
-from fastapi.responses import JSONResponse
-from shared.db import SessionDep
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from shared.idempotency import IdempotencyKey
 from shared.pagination import CursorQuery, LimitQuery, Page
 from shared.security import CurrentUser, Role, StaffDep, require_roles
+from shared.uow import UowDep, request_fingerprint
 from shared.versioning import IfMatch
 
-from auth.clients import repository, service
+from auth.clients import service
+from auth.clients.repository import Clients
 from auth.clients.schemas import ClientCreate, ClientRead, ClientUpdate
-from auth.creates import created
 from auth.models import NiveauService, TypeClient
-from auth.paging import id_cursor
 
 router = APIRouter(prefix="/clients", tags=["clients"])
 StaffOrClient = Annotated[
@@ -26,19 +24,19 @@ StaffOrClient = Annotated[
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ClientRead)
 async def create_client(
-    body: ClientCreate, session: SessionDep, actor: StaffDep, key: IdempotencyKey = None
-) -> JSONResponse:
+    body: ClientCreate, request: Request, uow: UowDep, actor: StaffDep, key: IdempotencyKey = None
+) -> Response:
     """The client and its user (role client) in one transaction."""
 
     async def make() -> dict[str, Any]:
-        return ClientRead.of(await service.create_client(session, body)).model_dump(mode="json")
+        return ClientRead.of(await service.create_client(uow, body)).model_dump(mode="json")
 
-    return await created(session, key=key, actor_id=actor.id, collection="clients", make=make)
+    return await uow.created(key, await request_fingerprint(request), make, "clients")
 
 
 @router.get("", response_model=Page[ClientRead])
 async def list_clients(
-    session: SessionDep,
+    uow: UowDep,
     actor: StaffDep,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
@@ -46,37 +44,34 @@ async def list_clients(
     niveau_service: NiveauService | None = None,
     ville: Annotated[str | None, Query(max_length=100)] = None,
     is_active: bool | None = None,
-) -> Page[ClientRead]:
-    rows = await repository.list_page(
-        session,
-        limit=limit,
+) -> Page[Any]:
+    return await Clients(uow).search(
         cursor=cursor,
+        limit=limit,
+        item=ClientRead.of,
         type_client=type_client,
         niveau_service=niveau_service,
         ville=ville,
         is_active=is_active,
     )
-    items = [ClientRead.of(c) for c in rows[:limit]]
-    next_cursor = id_cursor(rows[limit - 1].id) if len(rows) > limit else None
-    return Page[ClientRead](items=items, next_cursor=next_cursor)
 
 
 @router.get("/{client_id}", response_model=ClientRead)
-async def get_client(client_id: int, session: SessionDep, actor: StaffOrClient) -> ClientRead:
-    return ClientRead.of(await service.get_client(session, actor, client_id))
+async def get_client(client_id: int, uow: UowDep, actor: StaffOrClient) -> ClientRead:
+    return ClientRead.of(await service.get_client(uow, client_id))
 
 
 @router.patch("/{client_id}", response_model=ClientRead)
 async def update_client(
     client_id: int,
     body: ClientUpdate,
-    session: SessionDep,
+    uow: UowDep,
     actor: StaffDep,
     if_match: IfMatch = None,
 ) -> ClientRead:
-    return ClientRead.of(await service.update_client(session, actor, client_id, body, if_match))
+    return ClientRead.of(await service.update_client(uow, client_id, body, if_match))
 
 
 @router.delete("/{client_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_client(client_id: int, session: SessionDep, actor: StaffDep) -> None:
-    await service.delete_client(session, actor, client_id)
+async def delete_client(client_id: int, uow: UowDep, actor: StaffDep) -> None:
+    await service.delete_client(uow, client_id)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from shared.db import utcnow
+from shared.db import Versioned
 from sqlalchemy.orm import Mapped, mapped_column
 
 from auth.models import Base, NiveauCompetence, NiveauCompetenceType
 
 
-class Competence(Base):
+class Competence(Versioned, Base):
     __tablename__ = "competences"
 
     id: Mapped[int] = mapped_column(sa.Integer, sa.Identity(), primary_key=True)
@@ -20,15 +20,6 @@ class Competence(Base):
     niveau_requis: Mapped[NiveauCompetence | None] = mapped_column(NiveauCompetenceType)
     certification: Mapped[str | None] = mapped_column(sa.String(200))
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
-    created_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now()
-    )
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=sa.func.now()
-    )
-    version: Mapped[int] = mapped_column(sa.Integer, server_default="1")
-
-    __mapper_args__ = {"version_id_col": version}
 
 
 class TechnicienCompetence(Base):

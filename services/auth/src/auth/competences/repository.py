@@ -5,41 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from shared.db import equal_filters
+from shared.repository import Keyset, Repository
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.competences.models import Competence, TechnicienCompetence
-from auth.models import NiveauCompetence
-from auth.paging import after_id
 
 
-async def get(
-    session: AsyncSession, competence_id: int, *, for_update: bool = False
-) -> Competence | None:
-    statement = sa.select(Competence).where(Competence.id == competence_id)
-    if for_update:
-        statement = statement.with_for_update()
-    return (await session.execute(statement)).scalar_one_or_none()
-
-
-async def list_page(
-    session: AsyncSession,
-    *,
-    limit: int,
-    cursor: str | None,
-    active: bool | None = None,
-    niveau_requis: NiveauCompetence | None = None,
-) -> list[Competence]:
-    statement = sa.select(Competence).order_by(Competence.id).limit(limit + 1)
-    after = after_id(cursor)
-    if after is not None:
-        statement = statement.where(Competence.id > after)
-    statement = statement.where(
-        *equal_filters((Competence.active, active), (Competence.niveau_requis, niveau_requis))
-    )
-    return list((await session.execute(statement)).scalars())
+class Competences(Repository[Competence]):
+    model = Competence
+    keyset = Keyset(Competence.id)
 
 
 async def is_held(session: AsyncSession, competence_id: int) -> bool:

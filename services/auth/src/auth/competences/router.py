@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Request, Response, status
 from shared.app import API_PREFIX
-from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import CursorQuery, LimitQuery, Page
 from shared.security import CurrentUser, Role, StaffDep, require_roles
+from shared.uow import UowDep, request_fingerprint
 from shared.versioning import IfMatch
 
-from auth.competences import repository, service
+from auth.competences import service
 from auth.competences.schemas import (
     CompetenceCreate,
     CompetenceRead,
@@ -21,9 +20,7 @@ from auth.competences.schemas import (
     TechnicienCompetenceRead,
     TechnicienCompetenceSet,
 )
-from auth.creates import created
 from auth.models import NiveauCompetence
-from auth.paging import id_cursor
 
 router = APIRouter(tags=["competences"])
 StaffOrTechnicien = Annotated[
@@ -33,63 +30,62 @@ StaffOrTechnicien = Annotated[
 
 @router.post("/competences", status_code=status.HTTP_201_CREATED, response_model=CompetenceRead)
 async def create_competence(
-    body: CompetenceCreate, session: SessionDep, actor: StaffDep, key: IdempotencyKey = None
-) -> JSONResponse:
+    body: CompetenceCreate,
+    request: Request,
+    uow: UowDep,
+    actor: StaffDep,
+    key: IdempotencyKey = None,
+) -> Response:
     async def make() -> dict[str, Any]:
-        competence = await service.create_competence(session, body)
+        competence = await service.create_competence(uow, body)
         return CompetenceRead.model_validate(competence).model_dump(mode="json")
 
-    return await created(session, key=key, actor_id=actor.id, collection="competences", make=make)
+    return await uow.created(key, await request_fingerprint(request), make, "competences")
 
 
 @router.get("/competences", response_model=Page[CompetenceRead])
 async def list_competences(
-    session: SessionDep,
+    uow: UowDep,
     actor: StaffDep,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
     active: bool | None = None,
     niveau_requis: NiveauCompetence | None = None,
-) -> Page[CompetenceRead]:
-    rows = await repository.list_page(
-        session, limit=limit, cursor=cursor, active=active, niveau_requis=niveau_requis
+) -> Page[Any]:
+    return await service.list_competences(
+        uow, cursor=cursor, limit=limit, active=active, niveau_requis=niveau_requis
     )
-    items = [CompetenceRead.model_validate(c) for c in rows[:limit]]
-    next_cursor = id_cursor(rows[limit - 1].id) if len(rows) > limit else None
-    return Page[CompetenceRead](items=items, next_cursor=next_cursor)
 
 
 @router.get("/competences/{competence_id}", response_model=CompetenceRead)
-async def get_competence(
-    competence_id: int, session: SessionDep, actor: StaffDep
-) -> CompetenceRead:
-    return CompetenceRead.model_validate(await service.get_competence(session, competence_id))
+async def get_competence(competence_id: int, uow: UowDep, actor: StaffDep) -> CompetenceRead:
+    return CompetenceRead.model_validate(await service.get_competence(uow, competence_id))
 
 
 @router.patch("/competences/{competence_id}", response_model=CompetenceRead)
 async def update_competence(
     competence_id: int,
     body: CompetenceUpdate,
-    session: SessionDep,
+    uow: UowDep,
     actor: StaffDep,
     if_match: IfMatch = None,
 ) -> CompetenceRead:
-    competence = await service.update_competence(session, competence_id, body, if_match)
+    competence = await service.update_competence(uow, competence_id, body, if_match)
     return CompetenceRead.model_validate(competence)
 
 
 @router.delete("/competences/{competence_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_competence(competence_id: int, session: SessionDep, actor: StaffDep) -> None:
-    await service.delete_competence(session, competence_id)
+async def delete_competence(competence_id: int, uow: UowDep, actor: StaffDep) -> None:
+    await service.delete_competence(uow, competence_id)
 
 
 @router.get(
     "/techniciens/{technicien_id}/competences", response_model=list[TechnicienCompetenceRead]
 )
 async def list_technicien_competences(
-    technicien_id: int, session: SessionDep, actor: StaffOrTechnicien
+    technicien_id: int, uow: UowDep, actor: StaffOrTechnicien
 ) -> list[TechnicienCompetenceRead]:
-    return await service.technicien_competences(session, actor, technicien_id)
+    return await service.technicien_competences(uow, technicien_id)
 
 
 @router.put(
@@ -101,13 +97,13 @@ async def set_technicien_competence(
     technicien_id: int,
     competence_id: int,
     body: TechnicienCompetenceSet,
-    session: SessionDep,
+    uow: UowDep,
     actor: StaffDep,
     response: Response,
 ) -> TechnicienCompetenceRead:
     """Create (201) or replace (200) the technician's level in this competence."""
     assignment, created = await service.set_technicien_competence(
-        session, actor, technicien_id, competence_id, body
+        uow, technicien_id, competence_id, body
     )
     if created:
         response.status_code = status.HTTP_201_CREATED
@@ -122,6 +118,6 @@ async def set_technicien_competence(
     status_code=status.HTTP_204_NO_CONTENT,
 )
 async def remove_technicien_competence(
-    technicien_id: int, competence_id: int, session: SessionDep, actor: StaffDep
+    technicien_id: int, competence_id: int, uow: UowDep, actor: StaffDep
 ) -> None:
-    await service.remove_technicien_competence(session, actor, technicien_id, competence_id)
+    await service.remove_technicien_competence(uow, technicien_id, competence_id)

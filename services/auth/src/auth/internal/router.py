@@ -16,9 +16,9 @@ from shared.errors import not_found
 from shared.internal import ServiceCallerDep
 from shared.uow import PublicUowDep
 
-from auth.clients import repository as clients
+from auth.clients.repository import Clients
 from auth.clients.schemas import ClientEventData
-from auth.techniciens import repository as techniciens
+from auth.techniciens.repository import Techniciens
 from auth.techniciens.schemas import TechnicienEventData
 
 router = APIRouter(prefix="/internal", tags=["internal"], include_in_schema=False)
@@ -30,7 +30,7 @@ def _as_of(*stamps: dt.datetime | None) -> str:
 
 @router.get("/clients/{client_id}")
 async def get_client(client_id: int, caller: ServiceCallerDep, uow: PublicUowDep) -> dict[str, Any]:
-    client = await clients.get(uow.session, client_id)
+    client = await Clients(uow).get(client_id)
     if client is None:
         raise not_found("client")
     data = ClientEventData.of(client, client.user).model_dump(mode="json")
@@ -41,7 +41,7 @@ async def get_client(client_id: int, caller: ServiceCallerDep, uow: PublicUowDep
 async def get_technicien(
     technicien_id: int, caller: ServiceCallerDep, uow: PublicUowDep
 ) -> dict[str, Any]:
-    technicien = await techniciens.get(uow.session, technicien_id)
+    technicien = await Techniciens(uow).get(technicien_id)
     if technicien is None:
         raise not_found("technicien")
     data = TechnicienEventData.of(technicien, technicien.user).model_dump(mode="json")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from shared.db import utcnow
+from shared.db import Versioned
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import Base, Disponibilite, DisponibiliteType
 from auth.users.models import User
 
 
-class Technicien(Base):
+class Technicien(Versioned, Base):
     __tablename__ = "techniciens"
     __table_args__ = (sa.Index("ix_techniciens_disponibilite", "disponibilite"),)
 
@@ -28,15 +28,6 @@ class Technicien(Base):
     zone_geographique: Mapped[str | None] = mapped_column(sa.String(100))
     notes_competences: Mapped[str | None] = mapped_column(sa.Text)
     date_embauche: Mapped[dt.date | None] = mapped_column(sa.Date)
-    created_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now()
-    )
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=sa.func.now()
-    )
-    version: Mapped[int] = mapped_column(sa.Integer, server_default="1")
 
     # Loaded explicitly by the repository (joinedload); never lazily behind our back.
     user: Mapped[User] = relationship(lazy="raise", innerjoin=True)
-
-    __mapper_args__ = {"version_id_col": version}

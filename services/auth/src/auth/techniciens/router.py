@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
-from fastapi.responses import JSONResponse
-from shared.db import SessionDep
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from shared.idempotency import IdempotencyKey
 from shared.pagination import CursorQuery, LimitQuery, Page
 from shared.security import CurrentUser, Role, StaffDep, require_roles
+from shared.uow import UowDep, request_fingerprint
 from shared.versioning import IfMatch
 
-from auth.creates import created
 from auth.models import Disponibilite
-from auth.paging import id_cursor
-from auth.techniciens import repository, service
+from auth.techniciens import service
+from auth.techniciens.repository import Techniciens
 from auth.techniciens.schemas import TechnicienCreate, TechnicienRead, TechnicienUpdate
 
 router = APIRouter(prefix="/techniciens", tags=["techniciens"])
@@ -26,20 +24,24 @@ StaffOrTechnicien = Annotated[
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TechnicienRead)
 async def create_technicien(
-    body: TechnicienCreate, session: SessionDep, actor: StaffDep, key: IdempotencyKey = None
-) -> JSONResponse:
+    body: TechnicienCreate,
+    request: Request,
+    uow: UowDep,
+    actor: StaffDep,
+    key: IdempotencyKey = None,
+) -> Response:
     """The technician and its user (role technicien) in one transaction."""
 
     async def make() -> dict[str, Any]:
-        technicien = await service.create_technicien(session, body)
+        technicien = await service.create_technicien(uow, body)
         return TechnicienRead.of(technicien).model_dump(mode="json")
 
-    return await created(session, key=key, actor_id=actor.id, collection="techniciens", make=make)
+    return await uow.created(key, await request_fingerprint(request), make, "techniciens")
 
 
 @router.get("", response_model=Page[TechnicienRead])
 async def list_techniciens(
-    session: SessionDep,
+    uow: UowDep,
     actor: StaffDep,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
@@ -49,11 +51,11 @@ async def list_techniciens(
     zone_geographique: Annotated[str | None, Query(max_length=100)] = None,
     competence_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     is_active: bool | None = None,
-) -> Page[TechnicienRead]:
-    rows = await repository.list_page(
-        session,
-        limit=limit,
+) -> Page[Any]:
+    return await Techniciens(uow).search(
         cursor=cursor,
+        limit=limit,
+        item=TechnicienRead.of,
         disponibilite=disponibilite,
         specialite=specialite,
         equipe=equipe,
@@ -61,30 +63,26 @@ async def list_techniciens(
         competence_id=competence_id,
         is_active=is_active,
     )
-    items = [TechnicienRead.of(t) for t in rows[:limit]]
-    next_cursor = id_cursor(rows[limit - 1].id) if len(rows) > limit else None
-    return Page[TechnicienRead](items=items, next_cursor=next_cursor)
 
 
 @router.get("/{technicien_id}", response_model=TechnicienRead)
 async def get_technicien(
-    technicien_id: int, session: SessionDep, actor: StaffOrTechnicien
+    technicien_id: int, uow: UowDep, actor: StaffOrTechnicien
 ) -> TechnicienRead:
-    return TechnicienRead.of(await service.get_technicien(session, actor, technicien_id))
+    return TechnicienRead.of(await service.get_technicien(uow, technicien_id))
 
 
 @router.patch("/{technicien_id}", response_model=TechnicienRead)
 async def update_technicien(
     technicien_id: int,
     body: TechnicienUpdate,
-    session: SessionDep,
+    uow: UowDep,
     actor: StaffDep,
     if_match: IfMatch = None,
 ) -> TechnicienRead:
-    technicien = await service.update_technicien(session, actor, technicien_id, body, if_match)
-    return TechnicienRead.of(technicien)
+    return TechnicienRead.of(await service.update_technicien(uow, technicien_id, body, if_match))
 
 
 @router.delete("/{technicien_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_technicien(technicien_id: int, session: SessionDep, actor: StaffDep) -> None:
-    await service.delete_technicien(session, actor, technicien_id)
+async def delete_technicien(technicien_id: int, uow: UowDep, actor: StaffDep) -> None:
+    await service.delete_technicien(uow, technicien_id)

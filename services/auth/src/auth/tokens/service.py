@@ -10,12 +10,11 @@ import uuid
 from typing import Any
 
 import jwt
-from shared.context import RequestMeta
 from shared.db import utcnow
 from shared.errors import unauthorized
 from shared.logging import get_logger
 from shared.security import CurrentUser
-from sqlalchemy.ext.asyncio import AsyncSession
+from shared.uow import UnitOfWork
 
 from auth.config import Settings
 from auth.keys.service import KeyStore
@@ -42,9 +41,9 @@ def hash_token(token: str) -> str:
 
 
 async def issue_access_token(
-    principal: Principal, key_store: KeyStore, session: AsyncSession, settings: Settings
+    principal: Principal, key_store: KeyStore, uow: UnitOfWork, settings: Settings
 ) -> str:
-    key = await key_store.signing_key(session)
+    key = await key_store.signing_key(uow.session)
     now = int(utcnow().timestamp())
     claims: dict[str, Any] = {
         "iss": settings.jwt_issuer,
@@ -65,12 +64,9 @@ async def issue_access_token(
 
 
 async def _new_refresh_token(
-    session: AsyncSession,
-    user_id: int,
-    family_id: uuid.UUID,
-    settings: Settings,
-    meta: RequestMeta,
+    uow: UnitOfWork, user_id: int, family_id: uuid.UUID, settings: Settings
 ) -> tuple[str, RefreshToken]:
+    meta = uow.meta
     token = secrets.token_urlsafe(32)
     row = RefreshToken(
         id=uuid.uuid4(),
@@ -81,20 +77,19 @@ async def _new_refresh_token(
         user_agent=(meta.user_agent or "")[:512] or None,
         ip_address=(meta.client_ip or "")[:64] or None,
     )
-    await repository.add(session, row)
+    await repository.add(uow.session, row)
     return token, row
 
 
 async def _pair(
-    session: AsyncSession,
+    uow: UnitOfWork,
     principal: Principal,
     family_id: uuid.UUID,
     key_store: KeyStore,
     settings: Settings,
-    meta: RequestMeta,
 ) -> tuple[TokenPair, RefreshToken]:
-    refresh_token, row = await _new_refresh_token(session, principal.id, family_id, settings, meta)
-    access_token = await issue_access_token(principal, key_store, session, settings)
+    refresh_token, row = await _new_refresh_token(uow, principal.id, family_id, settings)
+    access_token = await issue_access_token(principal, key_store, uow, settings)
     pair = TokenPair(
         access_token=access_token,
         refresh_token=refresh_token,
@@ -104,19 +99,19 @@ async def _pair(
 
 
 async def login(
-    session: AsyncSession,
+    uow: UnitOfWork,
     username: str,
     password: str,
     *,
     key_store: KeyStore,
     throttle: LoginThrottle,
     settings: Settings,
-    meta: RequestMeta,
 ) -> TokenPair:
     """A token pair for valid credentials of an active user; 401 otherwise, 429 when
     throttled (checked first, so a throttled account is refused even with the right one)."""
+    meta = uow.meta
     await throttle.check(username, meta.client_ip)
-    principal = await users_repository.principal_by_username(session, username)
+    principal = await users_repository.principal_by_username(uow, username)
     valid = await verify_password(principal.hashed_password if principal else None, password)
     if principal is None or not valid:
         await throttle.record_failure(username, meta.client_ip)
@@ -126,24 +121,20 @@ async def login(
         raise unauthorized("this account is deactivated")
     await throttle.reset_account(username)
     if needs_rehash(principal.hashed_password):
-        user = await users_repository.get(session, principal.id, for_update=True)
+        user = await users_repository.Users(uow).get(principal.id, for_update=True)
         if user is not None:
             user.hashed_password = await hash_password(password)
-    pair, _ = await _pair(session, principal, uuid.uuid4(), key_store, settings, meta)
+    pair, _ = await _pair(uow, principal, uuid.uuid4(), key_store, settings)
     log.info("login.succeeded", user_id=principal.id)
     return pair
 
 
 async def refresh(
-    session: AsyncSession,
-    refresh_token: str,
-    *,
-    key_store: KeyStore,
-    settings: Settings,
-    meta: RequestMeta,
+    uow: UnitOfWork, refresh_token: str, *, key_store: KeyStore, settings: Settings
 ) -> TokenPair:
     """Rotate: the presented token is marked used and a new one of the same family issued.
     A token presented twice revokes its whole family (raises RefreshTokenReused)."""
+    session = uow.session
     row = await repository.by_hash_for_update(session, hash_token(refresh_token))
     if row is None:
         raise unauthorized("unknown refresh token")
@@ -161,27 +152,27 @@ async def refresh(
         raise RefreshTokenReused
     if row.expires_at <= now:
         raise unauthorized("refresh token expired")
-    principal = await users_repository.principal_by_id(session, row.user_id)
+    principal = await users_repository.principal_by_id(uow, row.user_id)
     if principal is None or not principal.is_active:
         raise unauthorized("this account is deactivated")
-    pair, new_row = await _pair(session, principal, row.family_id, key_store, settings, meta)
+    pair, new_row = await _pair(uow, principal, row.family_id, key_store, settings)
     row.used_at = now
     row.replaced_by = new_row.id
     await session.flush()
     return pair
 
 
-async def logout(session: AsyncSession, actor: CurrentUser, refresh_token: str) -> None:
+async def logout(uow: UnitOfWork, actor: CurrentUser, refresh_token: str) -> None:
     """Ends the session of `refresh_token` (its whole family). A token that is unknown or
     not the caller's is ignored: the answer does not reveal which tokens exist."""
-    row = await repository.by_hash_for_update(session, hash_token(refresh_token))
+    row = await repository.by_hash_for_update(uow.session, hash_token(refresh_token))
     if row is None or row.user_id != actor.id:
         return
-    await repository.revoke_family(session, row.family_id, utcnow())
+    await repository.revoke_family(uow.session, row.family_id, utcnow())
 
 
-async def me(session: AsyncSession, actor: CurrentUser) -> MeRead:
-    principal = await users_repository.principal_by_id(session, actor.id)
+async def me(uow: UnitOfWork, actor: CurrentUser) -> MeRead:
+    principal = await users_repository.principal_by_id(uow, actor.id)
     if principal is None or not principal.is_active:
         raise unauthorized("this account no longer exists or is deactivated")
     return MeRead.model_validate(principal)

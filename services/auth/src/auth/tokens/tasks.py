@@ -7,8 +7,10 @@ import datetime as dt
 from shared.db import utcnow
 from shared.logging import get_logger
 from shared.tasks import service_task
+from shared.uow import unit_of_work
 from shared.worker import run_async, worker_database
 
+from auth.models import SCHEMA
 from auth.tokens import repository
 from auth.worker import app, settings
 
@@ -24,8 +26,8 @@ async def purge_expired_refresh_tokens() -> int:
     db = worker_database(settings)
     total = 0
     while True:
-        async with db.sessionmaker() as session, session.begin():
-            deleted = await repository.delete_expired(session, utcnow() - RETENTION, BATCH)
+        async with unit_of_work(db, schema=SCHEMA) as uow:
+            deleted = await repository.delete_expired(uow.session, utcnow() - RETENTION, BATCH)
         total += deleted
         if deleted < BATCH:
             break

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
-from shared.db import utcnow
+from shared.db import Versioned
 from shared.security import Role
 from sqlalchemy.orm import Mapped, mapped_column
 
 from auth.models import Base, UserRoleType
 
 
-class User(Base):
+class User(Versioned, Base):
     __tablename__ = "users"
     __table_args__ = (
         sa.Index("idx_user_email_active", "email", "is_active"),
@@ -27,13 +25,3 @@ class User(Base):
     hashed_password: Mapped[str] = mapped_column(sa.Text)
     role: Mapped[Role] = mapped_column(UserRoleType)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
-    created_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now()
-    )
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=sa.func.now()
-    )
-    version: Mapped[int] = mapped_column(sa.Integer, server_default="1")
-
-    # Every ORM UPDATE checks and bumps the version: a lost update raises StaleDataError.
-    __mapper_args__ = {"version_id_col": version}

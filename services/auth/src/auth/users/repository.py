@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from shared.db import equal_filters
+from shared.pagination import Page
+from shared.repository import Keyset, Repository
 from shared.security import Role
-from sqlalchemy.ext.asyncio import AsyncSession
+from shared.uow import UnitOfWork
 
 from auth.clients.models import Client
-from auth.paging import after_id
 from auth.techniciens.models import Technicien
 from auth.users.models import User
+
+
+class Users(Repository[User]):
+    model = User
+    keyset = Keyset(User.id)
+
+    async def search(
+        self,
+        *,
+        cursor: str | None,
+        limit: int,
+        item: Callable[[User], Any],
+        role: Role | None = None,
+        is_active: bool | None = None,
+    ) -> Page[Any]:
+        """A page of users by id, filtered (None: no filter)."""
+        where = equal_filters((User.role, role), (User.is_active, is_active))
+        return await self.page(cursor=cursor, limit=limit, where=where, item=item)
+
+    async def by_username(self, username: str) -> User | None:
+        statement = sa.select(User).where(User.username == username)
+        return (await self.session.execute(statement)).scalar_one_or_none()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,49 +77,21 @@ _PRINCIPAL = (
     .outerjoin(Technicien, Technicien.user_id == User.id)
     .outerjoin(Client, Client.user_id == User.id)
 )
+_PRINCIPAL_BY_ID = _PRINCIPAL.where(User.id == sa.bindparam("id"))
+_PRINCIPAL_BY_USERNAME = _PRINCIPAL.where(User.username == sa.bindparam("username"))
 
 
-async def principal_by_id(session: AsyncSession, user_id: int) -> Principal | None:
+def _principal(row: dict[str, Any] | None) -> Principal | None:
+    if row is None:
+        return None
+    row["role"] = Role(row["role"])
+    return Principal(**row)
+
+
+async def principal_by_id(uow: UnitOfWork, user_id: int) -> Principal | None:
     """One indexed round trip (PK + the profiles' unique user_id): the /auth/me hot path."""
-    row = (await session.execute(_PRINCIPAL.where(User.id == user_id))).one_or_none()
-    return Principal(**row._mapping) if row is not None else None
+    return _principal(await uow.fetch_one(_PRINCIPAL_BY_ID, {"id": user_id}))
 
 
-async def principal_by_username(session: AsyncSession, username: str) -> Principal | None:
-    row = (await session.execute(_PRINCIPAL.where(User.username == username))).one_or_none()
-    return Principal(**row._mapping) if row is not None else None
-
-
-async def get(session: AsyncSession, user_id: int, *, for_update: bool = False) -> User | None:
-    statement = sa.select(User).where(User.id == user_id)
-    if for_update:
-        statement = statement.with_for_update()
-    return (await session.execute(statement)).scalar_one_or_none()
-
-
-async def get_by_username(session: AsyncSession, username: str) -> User | None:
-    statement = sa.select(User).where(User.username == username)
-    return (await session.execute(statement)).scalar_one_or_none()
-
-
-async def add(session: AsyncSession, user: User) -> User:
-    session.add(user)
-    await session.flush()
-    return user
-
-
-async def list_page(
-    session: AsyncSession,
-    *,
-    limit: int,
-    cursor: str | None,
-    role: Role | None = None,
-    is_active: bool | None = None,
-) -> list[User]:
-    """`limit + 1` users by id after the cursor (keyset)."""
-    statement = sa.select(User).order_by(User.id).limit(limit + 1)
-    after = after_id(cursor)
-    if after is not None:
-        statement = statement.where(User.id > after)
-    statement = statement.where(*equal_filters((User.role, role), (User.is_active, is_active)))
-    return list((await session.execute(statement)).scalars())
+async def principal_by_username(uow: UnitOfWork, username: str) -> Principal | None:
+    return _principal(await uow.fetch_one(_PRINCIPAL_BY_USERNAME, {"username": username}))

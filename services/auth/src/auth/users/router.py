@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, status
-from fastapi.responses import JSONResponse
-from shared.db import SessionDep
+from fastapi import APIRouter, Request, Response, status
 from shared.idempotency import IdempotencyKey
 from shared.pagination import CursorQuery, LimitQuery, Page
-from shared.security import AdminDep, CurrentUserDep, Role
+from shared.security import AdminDep, Role
+from shared.uow import UowDep, request_fingerprint
 from shared.versioning import IfMatch
 
-from auth.creates import created
-from auth.paging import id_cursor
-from auth.users import repository, service
+from auth.users import service
+from auth.users.repository import Users
 from auth.users.schemas import PasswordChange, UserCreate, UserRead, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -22,55 +20,51 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=UserRead)
 async def create_user(
-    body: UserCreate, session: SessionDep, actor: AdminDep, key: IdempotencyKey = None
-) -> JSONResponse:
+    body: UserCreate, request: Request, uow: UowDep, actor: AdminDep, key: IdempotencyKey = None
+) -> Response:
     async def make() -> dict[str, Any]:
-        user = await service.create_staff_user(session, body)
+        user = await service.create_staff_user(uow, body)
         return UserRead.model_validate(user).model_dump(mode="json")
 
-    return await created(session, key=key, actor_id=actor.id, collection="users", make=make)
+    return await uow.created(key, await request_fingerprint(request), make, "users")
 
 
 @router.get("", response_model=Page[UserRead])
 async def list_users(
-    session: SessionDep,
+    uow: UowDep,
     actor: AdminDep,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
     role: Role | None = None,
     is_active: bool | None = None,
-) -> Page[UserRead]:
-    rows = await repository.list_page(
-        session, limit=limit, cursor=cursor, role=role, is_active=is_active
+) -> Page[Any]:
+    return await Users(uow).search(
+        cursor=cursor, limit=limit, item=UserRead.model_validate, role=role, is_active=is_active
     )
-    items = [UserRead.model_validate(u) for u in rows[:limit]]
-    next_cursor = id_cursor(rows[limit - 1].id) if len(rows) > limit else None
-    return Page[UserRead](items=items, next_cursor=next_cursor)
 
 
 @router.get("/{user_id}", response_model=UserRead)
-async def get_user(user_id: int, session: SessionDep, actor: AdminDep) -> UserRead:
-    return UserRead.model_validate(await service.get_user(session, user_id))
+async def get_user(user_id: int, uow: UowDep, actor: AdminDep) -> UserRead:
+    return UserRead.model_validate(await service.get_user(uow, user_id))
 
 
 @router.patch("/{user_id}", response_model=UserRead)
 async def update_user(
-    user_id: int, body: UserUpdate, session: SessionDep, actor: AdminDep, if_match: IfMatch = None
+    user_id: int, body: UserUpdate, uow: UowDep, actor: AdminDep, if_match: IfMatch = None
 ) -> UserRead:
     service.refuse_self_lockout(actor, user_id, body)
-    return UserRead.model_validate(await service.update_user(session, user_id, body, if_match))
+    return UserRead.model_validate(await service.update_user(uow, user_id, body, if_match))
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def deactivate_user(user_id: int, session: SessionDep, actor: AdminDep) -> None:
+async def deactivate_user(user_id: int, uow: UowDep, actor: AdminDep) -> None:
     """Deactivates (is_active = false) and revokes the user's refresh tokens."""
     service.refuse_self_lockout(actor, user_id)
-    await service.deactivate_user(session, await service.get_user(session, user_id))
+    await service.deactivate_user(uow, await service.get_user(uow, user_id))
 
 
 @router.post("/{user_id}/password", response_model=UserRead)
-async def change_password(
-    user_id: int, body: PasswordChange, session: SessionDep, actor: CurrentUserDep
-) -> UserRead:
+async def change_password(user_id: int, body: PasswordChange, uow: UowDep) -> UserRead:
     """Admins set anyone's password; a user changes its own with `current_password`."""
-    return UserRead.model_validate(await service.change_password(session, actor, user_id, body))
+    assert uow.user is not None
+    return UserRead.model_validate(await service.change_password(uow, uow.user, user_id, body))

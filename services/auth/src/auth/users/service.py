@@ -7,19 +7,18 @@ from typing import Any
 from shared.db import utcnow
 from shared.errors import Problem, not_found, unprocessable
 from shared.security import CurrentUser, Role
+from shared.uow import UnitOfWork
 from shared.versioning import check_version
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.clients import repository as clients_repository
+from auth.clients.repository import Clients
 from auth.clients.schemas import ClientEventData
 from auth.integrity import flush_unique
-from auth.outbox import emit
-from auth.techniciens import repository as techniciens_repository
+from auth.techniciens.repository import Techniciens
 from auth.techniciens.schemas import TechnicienEventData
 from auth.tokens import repository as tokens_repository
-from auth.users import repository
 from auth.users.models import User
 from auth.users.passwords import hash_password, verify_password
+from auth.users.repository import Users
 from auth.users.schemas import (
     PasswordChange,
     ProfileUserCreate,
@@ -34,13 +33,13 @@ _UNIQUE_FIELDS = {"uq_users_username": "username", "uq_users_email": "email"}
 
 
 async def create_user(
-    session: AsyncSession,
+    uow: UnitOfWork,
     data: UserCreate | ProfileUserCreate,
     role: Role,
     *,
     is_active: bool = True,
 ) -> User:
-    """A new user with `data` and `role`; writes user.created."""
+    """A new user with `data` and `role`; emits user.created."""
     user = User(
         username=data.username,
         email=data.email,
@@ -49,23 +48,23 @@ async def create_user(
         role=role,
         is_active=is_active,
     )
-    session.add(user)
-    await flush_unique(session, _UNIQUE_FIELDS)
-    await emit(session, "user.created", user.id, UserEventData.of(user))
+    uow.session.add(user)
+    await flush_unique(uow.session, _UNIQUE_FIELDS)
+    uow.emit("user.created", user.id, UserEventData.of(user))
     return user
 
 
-async def create_staff_user(session: AsyncSession, data: UserCreate) -> User:
+async def create_staff_user(uow: UnitOfWork, data: UserCreate) -> User:
     """POST /users: technicians and clients are created with their profile instead."""
     if data.role in PROFILE_ROLES:
         raise unprocessable(
             f"a {data.role} user is created with its profile: POST /{data.role}s", field="role"
         )
-    return await create_user(session, data, data.role, is_active=data.is_active)
+    return await create_user(uow, data, data.role, is_active=data.is_active)
 
 
-async def get_user(session: AsyncSession, user_id: int) -> User:
-    user = await repository.get(session, user_id)
+async def get_user(uow: UnitOfWork, user_id: int, *, for_update: bool = False) -> User:
+    user = await Users(uow).get(user_id, for_update=for_update)
     if user is None:
         raise not_found("user")
     return user
@@ -86,11 +85,9 @@ def refuse_self_lockout(
 
 
 async def update_user(
-    session: AsyncSession, user_id: int, changes: UserUpdate, if_match: str | None
+    uow: UnitOfWork, user_id: int, changes: UserUpdate, if_match: str | None
 ) -> User:
-    user = await repository.get(session, user_id, for_update=True)
-    if user is None:
-        raise not_found("user")
+    user = await get_user(uow, user_id, for_update=True)
     check_version(if_match, user.version)
     values: dict[str, Any] = changes.changes()
     new_role = values.get("role", user.role)
@@ -104,54 +101,52 @@ async def update_user(
     was_active = user.is_active
     for name, value in values.items():
         setattr(user, name, value)
-    await flush_unique(session, _UNIQUE_FIELDS)
+    await flush_unique(uow.session, _UNIQUE_FIELDS)
     if was_active and not user.is_active:
-        await _after_deactivation(session, user)
+        await _after_deactivation(uow, user)
     else:
-        await emit(session, "user.updated", user.id, UserEventData.of(user))
-        await emit_profile_event(session, user, "updated")
+        uow.emit("user.updated", user.id, UserEventData.of(user))
+        await emit_profile_event(uow, user, "updated")
     return user
 
 
-async def deactivate_user(session: AsyncSession, user: User) -> None:
+async def deactivate_user(uow: UnitOfWork, user: User) -> None:
     """DELETE on a user: it stays (its history needs it) but can no longer sign in."""
     if not user.is_active:
         return
     user.is_active = False
-    await session.flush()
-    await _after_deactivation(session, user)
+    await uow.session.flush()
+    await _after_deactivation(uow, user)
 
 
-async def _after_deactivation(session: AsyncSession, user: User) -> None:
-    await tokens_repository.revoke_for_user(session, user.id, utcnow())
-    await emit(session, "user.deactivated", user.id, UserEventData.of(user))
-    await emit_profile_event(session, user, "deleted")
+async def _after_deactivation(uow: UnitOfWork, user: User) -> None:
+    await tokens_repository.revoke_for_user(uow.session, user.id, utcnow())
+    uow.emit("user.deactivated", user.id, UserEventData.of(user))
+    await emit_profile_event(uow, user, "deleted")
 
 
-async def emit_profile_event(session: AsyncSession, user: User, action: str) -> None:
+async def emit_profile_event(uow: UnitOfWork, user: User, action: str) -> None:
     """A technician's or client's replicas carry the user's name, email and is_active:
     a change of those is also a change of the profile."""
     if user.role == Role.technicien:
-        technicien = await techniciens_repository.get_by_user_id(session, user.id)
+        technicien = await Techniciens(uow).by_user_id(user.id)
         if technicien is not None:
             data = TechnicienEventData.of(technicien, user)
-            await emit(session, f"technicien.{action}", technicien.id, data)
+            uow.emit(f"technicien.{action}", technicien.id, data)
     elif user.role == Role.client:
-        client = await clients_repository.get_by_user_id(session, user.id)
+        client = await Clients(uow).by_user_id(user.id)
         if client is not None:
-            await emit(session, f"client.{action}", client.id, ClientEventData.of(client, user))
+            uow.emit(f"client.{action}", client.id, ClientEventData.of(client, user))
 
 
 async def change_password(
-    session: AsyncSession, actor: CurrentUser, user_id: int, body: PasswordChange
+    uow: UnitOfWork, actor: CurrentUser, user_id: int, body: PasswordChange
 ) -> User:
     """Admins set anyone's password; others only their own, proving the current one.
     Every refresh token of the user is revoked: other sessions must sign in again."""
     if actor.role != Role.admin and actor.id != user_id:
         raise not_found("user")
-    user = await repository.get(session, user_id, for_update=True)
-    if user is None:
-        raise not_found("user")
+    user = await get_user(uow, user_id, for_update=True)
     if actor.id == user_id and actor.role != Role.admin:
         if body.current_password is None or not await verify_password(
             user.hashed_password, body.current_password
@@ -162,6 +157,6 @@ async def change_password(
                 errors=[{"field": "current_password", "message": "wrong password"}],
             )
     user.hashed_password = await hash_password(body.new_password)
-    await session.flush()
-    await tokens_repository.revoke_for_user(session, user.id, utcnow())
+    await uow.session.flush()
+    await tokens_repository.revoke_for_user(uow.session, user.id, utcnow())
     return user
