@@ -18,6 +18,7 @@ from shared.idempotency import IdempotencyKey
 from shared.logging import get_logger
 from shared.pagination import CursorQuery, Page
 from shared.security import CurrentUserDep
+from shared.storage import ChecksumMismatch, Storage, StoredFileMissing
 from shared.types import PathId
 from shared.uow import Fingerprint, UowDep, unit_of_work
 
@@ -26,7 +27,7 @@ from interventions.database import SCHEMA
 from interventions.documents import service
 from interventions.documents.models import TypeDocument
 from interventions.documents.schemas import DocumentRead
-from interventions.documents.storage import Storage, allowed, iter_file, open_verified, sniff_mime
+from interventions.documents.storage import allowed, documents_storage, sniff_mime
 from interventions.documents.upload import check_announced_length, receive_upload
 
 router = APIRouter(tags=["documents"])
@@ -61,7 +62,7 @@ def _settings(request: Request) -> Settings:
 
 
 def _storage(request: Request) -> Storage:
-    return Storage(_settings(request).documents_dir)
+    return documents_storage(_settings(request).documents_dir)
 
 
 def _type_document(raw: str | None) -> TypeDocument:
@@ -190,18 +191,17 @@ async def get_document_content(
 ) -> StreamingResponse:
     """The file, after checking that its bytes still have the SHA-256 recorded at upload."""
     document = await service.get(uow, user, document_id)
-    path = _storage(request).path(document.chemin)
     try:
-        handle = await open_verified(path, document.checksum)
-    except FileNotFoundError as exc:
+        stored = await _storage(request).open(document.chemin, checksum=document.checksum)
+    except StoredFileMissing as exc:
         log.error("document.file_missing", document_id=document.id, chemin=document.chemin)
         raise conflict("the document's file is missing from storage") from exc
-    if handle is None:
+    except ChecksumMismatch as exc:
         log.error("document.checksum_mismatch", document_id=document.id, chemin=document.chemin)
-        raise conflict("checksum mismatch: the stored file no longer matches its upload")
+        raise conflict("checksum mismatch: the stored file no longer matches its upload") from exc
     quoted = quote(document.nom_fichier, safe="")
     return StreamingResponse(
-        iter_file(handle),
+        stored.chunks(),
         media_type=document.mime_type,
         headers={
             "Content-Length": str(document.taille),
