@@ -647,8 +647,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--report", help="also write the report (JSON) to this file")
     args = parser.parse_args(argv)
     report = load(args.database_url, args.scale, seed=args.seed, log=not args.json)
+    if args.report:
+        with open(args.report, "w") as out:
+            json.dump(asdict(report), out, indent=2)
     print(json.dumps(asdict(report)) if args.json else json.dumps(asdict(report), indent=2))
     return 0
 
