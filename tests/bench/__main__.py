@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -21,7 +22,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench")
     parser.add_argument("--scenario", action="append", help="default: all")
     parser.add_argument("--scale", type=float, default=1.0, help="data size, 1 = realistic")
-    parser.add_argument("--duration", type=float, help="seconds per run (default 10)")
+    parser.add_argument(
+        "--duration", type=float, help="seconds per run (default 10; wrk needs >= 1)"
+    )
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--warmup", type=float, help="seconds before each target (default 2)")
     parser.add_argument("--runs", type=int, default=1, help="runs per target, median kept")
@@ -33,6 +36,9 @@ def main() -> int:
         "--idle-wait", type=float, help="seconds after the last process started before "
         "idle memory is read (default 30)"
     )  # fmt: skip
+    parser.add_argument(
+        "--reports", help="system scenario's reports as type:format,... (default: all)"
+    )
     parser.add_argument(
         "--python-load", action="store_true", help="use the Python load generator, not wrk"
     )
@@ -57,7 +63,7 @@ def main() -> int:
     with Bench(
         connections=args.connections,
         duration=args.duration if args.duration is not None else (1.0 if tiny else 10.0),
-        warmup=args.warmup if args.warmup is not None else (0.2 if tiny else 2.0),
+        warmup=args.warmup if args.warmup is not None else (0.0 if tiny else 2.0),
         runs=args.runs,
         force_python=args.python_load,
     ) as bench:
@@ -65,12 +71,16 @@ def main() -> int:
             "scale": args.scale,
             "rates": [int(r) for r in args.rates.split(",") if r.strip()],
             "mixed_duration": args.mixed_duration or (2.0 if tiny else 20.0),
+            "reports": [tuple(r.split(":", 1)) for r in args.reports.split(",")]
+            if args.reports
+            else None,
             "idle_wait": args.idle_wait if args.idle_wait is not None else (1.0 if tiny else 30.0),
         }
         print(f"load: {bench.load.describe()}; scale {args.scale:g}", flush=True)
         failed = []
         for name in args.scenario or list(SCENARIOS):
             print(f"scenario {name}", flush=True)
+            began = time.monotonic()
             try:
                 SCENARIOS[name](bench)
             except Exception as exc:  # one scenario's failure must not hide the others'
@@ -79,6 +89,7 @@ def main() -> int:
                 bench.notes.append(f"scenario {name} FAILED: {type(exc).__name__}: {exc}"[:500])
             finally:
                 bench.stop_servers()
+                bench.timings[name] = round(time.monotonic() - began, 1)
         report = bench.report()
         bench.save(output)
     print()

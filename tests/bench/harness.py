@@ -278,6 +278,7 @@ class Bench:
         self.event_lag: dict[str, Any] = {}
         self.report_times: dict[str, Any] = {}
         self.world: dict[str, Any] = {}
+        self.timings: dict[str, float] = {}  # scenario -> seconds
 
     def __enter__(self) -> Bench:
         return self
@@ -467,6 +468,9 @@ class Bench:
             )
         for note in self.notes:
             lines.append(f"note: {note}")
+        if self.timings:
+            spent = ", ".join(f"{k} {v:.0f} s" for k, v in self.timings.items())
+            lines.append(f"scenario times: {spent}")
         return "\n".join(lines)
 
     def _system_report(self) -> list[str]:
@@ -558,5 +562,6 @@ class Bench:
             "event_lag": self.event_lag,
             "report_times": self.report_times,
             "world": self.world,
+            "timings": self.timings,
         }
         path.write_text(json.dumps(document, indent=2) + "\n")

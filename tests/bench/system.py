@@ -191,6 +191,42 @@ def event_lags(url: str, since: float, until: float) -> dict[str, dict[str, floa
     return out
 
 
+def events_flowing(base: str, token: str, url: str, equipement_id: int, timeout: float) -> float:
+    """Create one intervention and wait until billing, reporting and notifications applied
+    its event: the workers are up (a Celery worker takes seconds to boot after its process
+    started). Returns the seconds it took."""
+    from shared.db import libpq_url
+
+    began = time.monotonic()
+    answer = httpx.post(
+        f"{base}/api/v1/interventions",
+        json={"equipement_id": equipement_id, "titre": "Bench: les événements circulent"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30.0,
+    )
+    answer.raise_for_status()
+    iid = answer.json()["id"]
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        event = conn.execute(
+            "SELECT event_id FROM interventions.outbox WHERE type = 'intervention.created' "
+            "AND payload->>'aggregate_id' = %s ORDER BY seq DESC LIMIT 1",
+            (str(iid),),
+        ).fetchone()
+        while time.monotonic() - began < timeout:
+            seen = [
+                conn.execute(f"SELECT 1 FROM {c}.inbox WHERE event_id = %s", (event[0],)).fetchone()
+                if event
+                else conn.execute(
+                    "SELECT 1 FROM reporting.rm_interventions WHERE id = %s", (iid,)
+                ).fetchone()
+                for c in CONSUMERS
+            ]
+            if all(seen):
+                return time.monotonic() - began
+            time.sleep(0.2)
+    raise RuntimeError(f"the event of intervention {iid} was not applied in {timeout:g} s")
+
+
 def _wait_applied(url: str, since: float, until: float, timeout: float) -> None:
     """Until every consumer's count of applied transition events stops growing."""
     last: tuple[int, ...] = ()
@@ -208,11 +244,13 @@ def _wait_applied(url: str, since: float, until: float, timeout: float) -> None:
         time.sleep(0.5)
 
 
-def report_times(base: str, token: str, timeout: float) -> dict[str, float | str]:
+def report_times(
+    base: str, token: str, timeout: float, reports: tuple[tuple[str, str], ...] = REPORTS
+) -> dict[str, float | str]:
     headers = {"Authorization": f"Bearer {token}"}
     times: dict[str, float | str] = {}
     with httpx.Client(base_url=base, headers=headers, timeout=30.0) as client:
-        for kind, fmt in REPORTS:
+        for kind, fmt in reports:
             began = time.monotonic()
             body: dict[str, Any] = {"nom": f"Bench {kind} {fmt}", "type_report": kind,
                                     "format": fmt}  # fmt: skip
@@ -284,7 +322,8 @@ def system(bench: Bench) -> None:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"not every process started:\n{run.output()}")
             time.sleep(0.2)
-        time.sleep(float(opts.get("idle_wait", 30)))
+        idle_wait = float(opts.get("idle_wait", 30))
+        time.sleep(idle_wait)
         rss, pss = memory(run.tree())
         bench.figures["make run: idle memory"] = (
             f"{pss / 2**20:,.0f} MiB PSS ({rss / 2**20:,.0f} MiB RSS), {len(run.tree())} "
@@ -301,6 +340,11 @@ def system(bench: Bench) -> None:
         login.raise_for_status()
         token = login.json()["access_token"]
         pools = _pools(url)
+        first = events_flowing(base, token, url, pools.equipements[0], timeout=180)
+        bench.figures["first event applied"] = (
+            f"{first:.1f} s after every process started and {idle_wait:g} s idle "
+            "(the workers' boot)"
+        )
         rates = [int(r) for r in opts.get("rates", (100, 200, 400))]
         seconds = float(opts.get("mixed_duration", 20))
         steps = asyncio.run(run_steps(base, token, pools, rates, seconds))
@@ -325,7 +369,10 @@ def system(bench: Bench) -> None:
         _wait_applied(url, since, until, timeout=60)
         lags = event_lags(url, since, until)
         bench.event_lag = {"window": f"{lag_step.rate if lag_step else 'all'} req/s step", **lags}
-        bench.report_times = report_times(base, token, float(opts.get("report_timeout", 600)))
+        reports = tuple(opts.get("reports") or REPORTS)
+        bench.report_times = report_times(
+            base, token, float(opts.get("report_timeout", 300)), reports
+        )
         bench.world = world
     finally:
         code = run.stop()
