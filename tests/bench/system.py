@@ -76,17 +76,19 @@ def _database(bench: Bench, scale: float) -> tuple[str, bool]:
 def load_world(bench: Bench, url: str, kept: bool, scale: float) -> dict[str, Any]:
     from tests.bench import world
 
-    if kept and world.loaded_scale(url) == scale and WORLD_REPORT.exists():
+    saved = json.loads(WORLD_REPORT.read_text()) if WORLD_REPORT.exists() else {}
+    if kept and world.loaded_scale(url) == scale and saved.get("scale") == scale:
         print(f"  world at scale {scale:g} already loaded: reused", flush=True)
-        return {**json.loads(WORLD_REPORT.read_text()), "reused": True}
+        return {**saved, "reused": True}
     if kept and world.loaded_scale(url) is not None:
         raise RuntimeError(
             f"{DATABASE} holds another scale: BENCH_RELOAD=1 to drop it and load {scale:g}"
         )
     print(f"  loading the world at scale {scale:g}: {world.sizes(scale)}", flush=True)
     report = asdict(world.load(url, scale))
-    WORLD_REPORT.parent.mkdir(parents=True, exist_ok=True)
-    WORLD_REPORT.write_text(json.dumps(report, indent=2) + "\n")
+    if kept:  # the figures of the kept database's load, shown again when it is reused
+        WORLD_REPORT.parent.mkdir(parents=True, exist_ok=True)
+        WORLD_REPORT.write_text(json.dumps(report, indent=2) + "\n")
     return report
 
 
