@@ -492,18 +492,22 @@ class Bench:
                     f"{cells[0]:>10}{cells[1]:>10}{cells[2]:>10}{m['errors']:>8}   {mix}"
                 )
         if self.event_lag:
-            lag = dict(self.event_lag)
-            window = lag.pop("window", "")
-            lines += ["", f"event lag, transition -> effect ({window}; goal p99 < 1000 ms):"]
-            for consumer, v in lag.items():
-                if not v.get("events"):
-                    lines.append(f"  {consumer:<14} no event applied ({v.get('emitted')} emitted)")
-                    continue
-                met = "met" if v["p99_ms"] < 1000 else "NOT met"
-                lines.append(
-                    f"  {consumer:<14} p50 {v['p50_ms']:>8.1f} ms   p99 {v['p99_ms']:>8.1f} ms   "
-                    f"max {v['max_ms']:>8.1f} ms   {v['events']}/{v['emitted']} events   {met}"
-                )
+            lines += ["", "event lag, transition -> effect (outbox created_at -> inbox "
+                      "processed_at; goal p99 < 1000 ms at 200 req/s):"]  # fmt: skip
+            for window, lags in self.event_lag.items():
+                for consumer, v in lags.items():
+                    if not v.get("events"):
+                        lines.append(
+                            f"  {window:<12}{consumer:<15}no event applied "
+                            f"({v.get('emitted')} emitted)"
+                        )
+                        continue
+                    met = "met" if v["p99_ms"] < 1000 else "NOT met"
+                    lines.append(
+                        f"  {window:<12}{consumer:<15}p50 {v['p50_ms']:>9.1f} ms   "
+                        f"p99 {v['p99_ms']:>9.1f} ms   max {v['max_ms']:>9.1f} ms   "
+                        f"{v['events']}/{v['emitted']} events   {met}"
+                    )
         if self.report_times:
             lines += ["", "report times (POST /reports -> termine, through the gateway):"]
             for name, value in self.report_times.items():

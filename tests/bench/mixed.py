@@ -75,6 +75,7 @@ class Workload:
         ops, weights = zip(*WEIGHTS, strict=True)
         self.ops, self.weights = ops, weights
         self.created = 0
+        self.turn = 0
 
     def _read(self) -> tuple[str, str, str, dict[str, Any] | None]:
         p, rng = self.pools, self.rng
@@ -109,11 +110,25 @@ class Workload:
 
             return "create", "POST", "/api/v1/interventions", body, created
         if op == "transition":
-            if p.started and now - p.started[0][1] >= SETTLE:
+            # the three moves in turn (those with an intervention ready), so that every
+            # kind of transition event flows
+            ready = [
+                bool(p.started) and now - p.started[0][1] >= SETTLE,
+                bool(p.assigned),
+                bool(p.opened),
+            ]
+            for k in range(3):
+                move = (self.turn + k) % 3
+                if ready[move]:
+                    self.turn = move + 1
+                    break
+            else:
+                move = -1
+            if move == 0:
                 iid, _ = p.started.popleft()
                 body = {"statut": "cloturee", "solution": "Pièce remplacée, essais concluants"}
                 return "transition", "POST", f"/api/v1/interventions/{iid}/transitions", body, None
-            if p.assigned:
+            if move == 1:
                 iid = p.assigned.popleft()
 
                 def began(_: dict[str, Any], iid: int = iid) -> None:
@@ -121,7 +136,7 @@ class Workload:
 
                 body = {"statut": "en_cours"}
                 return "transition", "POST", f"/api/v1/interventions/{iid}/transitions", body, began
-            if p.opened:
+            if move == 2:
                 iid = p.opened.popleft()
 
                 def assigned(_: dict[str, Any], iid: int = iid) -> None:
