@@ -49,6 +49,21 @@ REPORTS = (("interventions", "csv"), ("performance", "csv"), ("stock", "csv"),
            ("interventions", "excel"))  # fmt: skip
 
 
+def _connect(url: str, autocommit: bool = False, timeout: float = 60.0) -> psycopg.Connection:
+    """A connection, retried while the server refuses new clients (its max_connections is
+    shared with the system under load and whatever else runs on the machine)."""
+    from shared.db import libpq_url
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return psycopg.connect(libpq_url(url), autocommit=autocommit)
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
+
+
 def _redis(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme in ("redis", "rediss"):
@@ -160,10 +175,9 @@ def _pools(url: str) -> Any:
 def event_lags(url: str, since: float, until: float) -> dict[str, dict[str, float | int]]:
     """Per consumer: p50/p99/max (ms) and count of transition events created in the window
     and applied by that consumer (outbox created_at -> inbox processed_at)."""
-    from shared.db import libpq_url
 
     out: dict[str, dict[str, float | int]] = {}
-    with psycopg.connect(libpq_url(url)) as conn:
+    with _connect(url) as conn:
         emitted = conn.execute(
             "SELECT count(*) FROM interventions.outbox WHERE type = ANY(%s) "
             "AND created_at BETWEEN to_timestamp(%s) AND to_timestamp(%s)",
@@ -232,9 +246,8 @@ def events_flowing(base: str, token: str, url: str, equipement_id: int, timeout:
 def events_applied_peak(url: str) -> str:
     """The most events every consumer together applied in 10 s (inbox rows), per second:
     what the one `make run` worker (concurrency 1) sustains."""
-    from shared.db import libpq_url
 
-    with psycopg.connect(libpq_url(url)) as conn:
+    with _connect(url) as conn:
         schemas = [
             r[0]
             for r in conn.execute(
@@ -308,6 +321,7 @@ def system(bench: Bench) -> None:
     url, kept = _database(bench, scale)
     began = time.perf_counter()
     world = load_world(bench, url, kept, scale)
+    bench.world = world
     if not world.get("reused"):
         print(f"  world loaded in {time.perf_counter() - began:.1f} s", flush=True)
     _bootstrap_admin(bench, url)
@@ -395,7 +409,6 @@ def system(bench: Bench) -> None:
         bench.report_times = report_times(
             base, token, float(opts.get("report_timeout", 300)), reports
         )
-        bench.world = world
     finally:
         code = run.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
