@@ -285,7 +285,11 @@ def build_world(run: Supervised, http: httpx.Client) -> World:
             ),
         }
     world.ids["anonymous"] = world.ids["client"]
+    victim = {**user_payload("responsable"), "role": "responsable"}
+    victim_id = _created(http.post("/api/v1/users", headers=staff, json=victim))["id"]
+    world.secrets.add(victim["password"])
     world.shared.update(
+        victim=victim_id,
         responsable_id=responsable_id,
         technicien_users=technicien_users,
         client_users=client_users,
