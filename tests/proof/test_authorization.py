@@ -341,4 +341,7 @@ def test_access(world: World, document: dict[str, Any], key: str) -> None:
             theirs = ids[COLLECTION_IDS[key]][1]
             if theirs in shown:
                 problems.append(f"{key} as {role} lists someone else's {theirs}")
+    if any("server error" in p for p in problems):
+        # what the services logged about it (a 5xx is always logged with its exception)
+        problems += [line for line in world.run.lines if "error" in line.lower()][-8:]
     assert not problems, "\n".join(problems)
