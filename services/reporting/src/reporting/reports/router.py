@@ -56,6 +56,7 @@ async def create_report(
 
 @router.get("/{report_id}", response_model=ReportRead)
 async def read_report(report_id: int, uow: UowDep) -> ReportRead:
+    _staff(uow)
     return ReportRead.model_validate(service.public(await service.get(uow, report_id)))
 
 
@@ -65,6 +66,7 @@ async def read_report(report_id: int, uow: UowDep) -> ReportRead:
 )
 async def report_file(report_id: int, request: Request, uow: UowDep) -> StreamingResponse:
     """The file of a `termine` report, streamed, to its author and admins."""
+    _staff(uow)
     row = await service.get(uow, report_id)
     if row["statut"] != "termine":
         raise Problem(409, f"the report is {row['statut']}, its file is not ready")
