@@ -60,28 +60,32 @@ def test_readme_session_runs_against_make_run(
         run.wait_ready(timeout=240)
         wait_background_started(run)
         script = readme_session().replace("127.0.0.1:8000", f"127.0.0.1:{PORT_BASE}")
-        work = scratch_dir / "session"
-        work.mkdir()
-        done = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", script],
-            cwd=work,
-            env={**os.environ, "MIF_ADMIN_PASSWORD": ADMIN_PASSWORD},
-            capture_output=True,
-            text=True,
-            timeout=240,
-        )
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:] + run.output(60)
-        out = done.stdout
-        assert '"Fuite d\'air"' in out  # the dispatcher's list
-        assert '"statut": "cloturee"' in out  # the technician closed it
-        assert "\ntrue\n" in out  # the audit chain verified intact
-        assert '"quantite": 48' in out  # 50 received, 2 used
         year = dt.datetime.now(ZoneInfo("Africa/Casablanca")).year
-        assert f'"numero_facture": "FAC-{year}-000001"' in out
-        assert '"Intervention n°1 affectée"' in out  # the technician's notification
-        assert (work / "facture.pdf").read_bytes().startswith(b"%PDF-")
-        rapport = (work / "rapport.csv").read_text(encoding="utf-8-sig").splitlines()
-        assert rapport[0].startswith("N°,Titre,Type,Statut")
-        assert len(rapport) == 2 and "Fuite d'air" in rapport[1]
+        # as written, twice in a row: the second run finds the first one's data in place
+        for run_number in (1, 2):
+            work = scratch_dir / f"session-{run_number}"
+            work.mkdir()
+            done = subprocess.run(
+                ["bash", "-euo", "pipefail", "-c", script],
+                cwd=work,
+                env={**os.environ, "MIF_ADMIN_PASSWORD": ADMIN_PASSWORD},
+                capture_output=True,
+                text=True,
+                timeout=240,
+            )
+            assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:] + run.output(60)
+            out = done.stdout
+            assert '"Fuite d\'air"' in out  # the dispatcher's list
+            assert '"statut": "cloturee"' in out  # the technician closed it
+            assert "\ntrue\n" in out  # the audit chain verified intact
+            assert '"emplacement": "entrepot",\n  "quantite": 48' in out  # 50 received, 2 used
+            # invoices are numbered without a gap across both runs
+            assert f'"numero_facture": "FAC-{year}-00000{run_number}"' in out
+            # the technician's notification names its own intervention
+            assert f'"Intervention n°{run_number} affectée"' in out
+            assert (work / "facture.pdf").read_bytes().startswith(b"%PDF-")
+            rapport = (work / "rapport.csv").read_text(encoding="utf-8-sig").splitlines()
+            assert rapport[0].startswith("N°,Titre,Type,Statut")
+            assert len(rapport) == 2 and "Fuite d'air" in rapport[1]
     finally:
         run.stop()
