@@ -55,11 +55,13 @@ async def client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The auth app on the test's rolled-back transaction, trusting both the plugin's test
     tokens and the tokens it issues itself."""
+    revocations = auth_app.state.verifier.revocations  # as in production: markers checked
     async with app_client(auth_app) as http:
         auth_app.state.verifier = TokenVerifier(
             ChainKeys(StaticKeys(tokens.jwks), auth_app.state.key_store),
             issuer=ISSUER,
             audience=AUDIENCE,
+            revocations=revocations,
         )
         yield http
 

@@ -259,3 +259,28 @@ async def test_an_admin_cannot_lock_itself_out(client, factory) -> None:
     assert (
         await client.delete(f"/api/v1/users/{me['id']}", headers=factory.admin)
     ).status_code == 204
+
+
+async def test_usernames_and_emails_are_unique_ignoring_case(client, factory) -> None:
+    """Issue 7, item 4: no `ADMIN` beside `admin`, by create or by PATCH; `Admin` signs in
+    as `admin`."""
+    first = await factory.user()
+    name = first["username"]
+    clash = factory.user_body(username=name.upper())
+    response = await client.post(
+        "/api/v1/users", json={**clash, "role": "responsable"}, headers=factory.admin
+    )
+    assert response.status_code == 409
+    assert response.json()["errors"] == [{"field": "username", "message": "already taken"}]
+    second = await factory.user()
+    response = await client.patch(
+        f"/api/v1/users/{second['id']}", json={"username": name.capitalize()}, headers=factory.admin
+    )
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["field"] == "username"
+    profile = {"user": factory.user_body(username=name.swapcase()), "nom_entreprise": "SARL X"}
+    response = await client.post("/api/v1/clients", json=profile, headers=factory.admin)
+    assert response.status_code == 409
+    pair = await factory.login(name.upper())
+    me = await client.get("/api/v1/auth/me", headers=factory.bearer(pair))
+    assert me.json()["id"] == first["id"]

@@ -62,7 +62,9 @@ async def principal_by_id(session: AsyncSession, user_id: int) -> Principal | No
 
 
 async def principal_by_username(session: AsyncSession, username: str) -> Principal | None:
-    row = (await session.execute(_PRINCIPAL.where(User.username == username))).one_or_none()
+    """Usernames are unique ignoring case, so `Admin` signs in as `admin`."""
+    statement = _PRINCIPAL.where(sa.func.lower(User.username) == username.lower())
+    row = (await session.execute(statement)).one_or_none()
     return Principal(**row._mapping) if row is not None else None
 
 
@@ -74,7 +76,7 @@ async def get(session: AsyncSession, user_id: int, *, for_update: bool = False) 
 
 
 async def get_by_username(session: AsyncSession, username: str) -> User | None:
-    statement = sa.select(User).where(User.username == username)
+    statement = sa.select(User).where(sa.func.lower(User.username) == username.lower())
     return (await session.execute(statement)).scalar_one_or_none()
 
 

@@ -17,6 +17,7 @@ from auth.outbox import emit
 from auth.techniciens import repository as techniciens_repository
 from auth.techniciens.schemas import TechnicienEventData
 from auth.tokens import repository as tokens_repository
+from auth.tokens import revocation
 from auth.users import repository
 from auth.users.models import User
 from auth.users.passwords import hash_password, verify_password
@@ -30,7 +31,12 @@ from auth.users.schemas import (
 
 PROFILE_ROLES = frozenset({Role.technicien, Role.client})
 
-_UNIQUE_FIELDS = {"uq_users_username": "username", "uq_users_email": "email"}
+_UNIQUE_FIELDS = {
+    "uq_users_username": "username",
+    "uq_users_email": "email",
+    "uq_users_username_ci": "username",
+    "uq_users_email_ci": "email",
+}
 
 
 async def create_user(
@@ -124,6 +130,7 @@ async def deactivate_user(session: AsyncSession, user: User) -> None:
 
 async def _after_deactivation(session: AsyncSession, user: User) -> None:
     await tokens_repository.revoke_for_user(session, user.id, utcnow())
+    await revocation.revoke_user(user.id)
     await emit(session, "user.deactivated", user.id, UserEventData.of(user))
     await emit_profile_event(session, user, "deleted")
 
@@ -164,4 +171,5 @@ async def change_password(
     user.hashed_password = await hash_password(body.new_password)
     await session.flush()
     await tokens_repository.revoke_for_user(session, user.id, utcnow())
+    await revocation.revoke_user(user.id)
     return user
