@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 OUTBOX = "SELECT type, payload FROM auth.outbox WHERE payload->>'aggregate_id' = :id ORDER BY seq"
@@ -284,3 +285,60 @@ async def test_usernames_and_emails_are_unique_ignoring_case(client, factory) ->
     pair = await factory.login(name.upper())
     me = await client.get("/api/v1/auth/me", headers=factory.bearer(pair))
     assert me.json()["id"] == first["id"]
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("password123", "too easy to guess"),  # among the most common passwords
+        ("azertyuiop", "too easy to guess"),  # a keyboard row
+        ("qwerty2024!", "too easy to guess"),
+    ],
+)
+async def test_common_passwords_are_refused(client, factory, password: str, why: str) -> None:
+    """Issue 7, item 10: more than 8 characters of anything is not enough."""
+    body = {**factory.user_body(password=password), "role": "responsable"}
+    response = await client.post("/api/v1/users", json=body, headers=factory.admin)
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["field"] == "password"
+    assert why in error["message"]
+
+
+async def test_passwords_containing_the_users_names_are_refused(client, factory) -> None:
+    """Issue 7, item 10: the username, the e-mail's local part and the words of the full
+    name, in any case, on create (users and profiles) and on change."""
+    body = {
+        "username": "khadija.benali",
+        "email": "kbenali@atlas-ciments.ma",
+        "full_name": "Khadija Benali",
+    }
+    for password in ("Khadija.Benali-1987", "xKBENALI@2031zz", "Vive-Benali-7731"):
+        create = {**body, "password": password, "role": "responsable"}
+        response = await client.post("/api/v1/users", json=create, headers=factory.admin)
+        assert response.status_code == 422, password
+        assert response.json()["errors"][0]["field"] == "password"
+        assert "name, username or e-mail" in response.json()["errors"][0]["message"]
+    profile = {"user": {**body, "password": "Khadija-Souss-2044"}, "specialite": "froid"}
+    response = await client.post("/api/v1/techniciens", json=profile, headers=factory.admin)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "user.password"
+    user = await factory.user(full_name="Youssef Alaoui")
+    pair = await factory.login(user["username"])
+    change = {"current_password": factory.password, "new_password": "Alaoui-Agadir-2044"}
+    response = await client.post(
+        f"/api/v1/users/{user['id']}/password", json=change, headers=factory.bearer(pair)
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "new_password",
+            "message": "the password must not contain the user's name, username or e-mail",
+        }
+    ]
+    change["new_password"] = "password1234"
+    response = await client.post(
+        f"/api/v1/users/{user['id']}/password", json=change, headers=factory.bearer(pair)
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "new_password"

@@ -20,7 +20,7 @@ from auth.tokens import repository as tokens_repository
 from auth.tokens import revocation
 from auth.users import repository
 from auth.users.models import User
-from auth.users.passwords import hash_password, verify_password
+from auth.users.passwords import hash_password, password_problem, verify_password
 from auth.users.schemas import (
     PasswordChange,
     ProfileUserCreate,
@@ -168,6 +168,9 @@ async def change_password(
                 "the current password is wrong",
                 errors=[{"field": "current_password", "message": "wrong password"}],
             )
+    problem = password_problem(body.new_password, (user.username, user.email, user.full_name))
+    if problem is not None:
+        raise unprocessable(problem, field="new_password")
     user.hashed_password = await hash_password(body.new_password)
     await session.flush()
     await tokens_repository.revoke_for_user(session, user.id, utcnow())
