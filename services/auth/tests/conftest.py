@@ -46,7 +46,10 @@ def own_verifier(app: FastAPI) -> TokenVerifier:
 def auth_app(migrate: Any) -> FastAPI:
     migrate("auth")
     # Every test shares the client IP 203.0.113.7: the per-IP limit is tested on its own.
-    return create_app(Settings(login_max_failures_per_ip=1_000_000))
+    # Revocation markers of its own: the test tokens' user ids (admin 1) are real ids too.
+    return create_app(
+        Settings(login_max_failures_per_ip=1_000_000, revocation_prefix=f"{unique('rv')}:")
+    )
 
 
 @pytest.fixture

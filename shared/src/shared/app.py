@@ -91,7 +91,11 @@ def create_service_app(
         RemoteJWKS(settings.jwks_url),
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
-        revocations=Revocations(settings.redis_url) if settings.revocation_check else None,
+        revocations=(
+            Revocations(settings.redis_url, prefix=settings.revocation_prefix)
+            if settings.revocation_check
+            else None
+        ),
     )
     install_error_handlers(app)
     # Ready when the database answers; the broker (and any extra check) is reported in

@@ -71,7 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         revocations=app.state.verifier.revocations,
     )
     app.state.redis = aioredis.from_url(redis_client_url(settings.redis_url))
-    revocation.configure(app.state.redis, settings.access_token_ttl_seconds)
+    revocation.configure(
+        app.state.redis, settings.access_token_ttl_seconds, settings.revocation_prefix
+    )
     app.state.login_throttle = LoginThrottle(
         app.state.redis,
         max_per_account=settings.login_max_failures_per_account,

@@ -84,3 +84,16 @@ async def test_nom_entreprise_is_required(client, factory) -> None:
     )
     assert response.status_code == 422
     assert "nom_entreprise" in {e["field"] for e in response.json()["errors"]}
+
+
+async def test_staff_only_fields_are_not_shown_to_the_client_itself(client, factory) -> None:
+    """Issue 7, item 10: `notes_commerciales` is for staff; the client reading itself does
+    not see it (not even as null), staff do."""
+    customer = await factory.client(notes_commerciales="négocie dur, relancer en mars")
+    own = factory.bearer(await factory.login(customer["username"]))
+    mine = await client.get(f"/api/v1/clients/{customer['id']}", headers=own)
+    assert mine.status_code == 200
+    assert "notes_commerciales" not in mine.json()
+    assert mine.json()["nom_entreprise"] == customer["nom_entreprise"]
+    staff = await client.get(f"/api/v1/clients/{customer['id']}", headers=factory.admin)
+    assert staff.json()["notes_commerciales"] == "négocie dur, relancer en mars"

@@ -178,17 +178,21 @@ async def test_users_change_their_own_password_with_the_current_one(client, fact
     url = f"/api/v1/users/{user['id']}/password"
     me = factory.bearer(pair)
     wrong = await client.post(
-        url, json={"current_password": "wrong-password", "new_password": "n3w-passw0rd"}, headers=me
+        url,
+        json={"current_password": "wrong-password", "new_password": "Cedre-Ifran-9"},
+        headers=me,
     )
     assert wrong.status_code == 403
-    missing = await client.post(url, json={"new_password": "n3w-passw0rd"}, headers=me)
+    missing = await client.post(url, json={"new_password": "Cedre-Ifran-9"}, headers=me)
     assert missing.status_code == 403
     short = await client.post(
         url, json={"current_password": factory.password, "new_password": "short"}, headers=me
     )
     assert short.status_code == 422
     ok = await client.post(
-        url, json={"current_password": factory.password, "new_password": "n3w-passw0rd"}, headers=me
+        url,
+        json={"current_password": factory.password, "new_password": "Cedre-Ifran-9"},
+        headers=me,
     )
     assert ok.status_code == 200, ok.text
     # the old password no longer works, the new one does, other sessions are revoked
@@ -196,7 +200,7 @@ async def test_users_change_their_own_password_with_the_current_one(client, fact
         "/api/v1/auth/login", json={"username": user["username"], "password": factory.password}
     )
     assert old.status_code == 401
-    await factory.login(user["username"], "n3w-passw0rd")
+    await factory.login(user["username"], "Cedre-Ifran-9")
     refresh = await client.post(
         "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
     )
@@ -206,7 +210,7 @@ async def test_users_change_their_own_password_with_the_current_one(client, fact
 async def test_password_of_someone_else(client, factory) -> None:
     user, other = await factory.user(), await factory.user()
     me = factory.bearer(await factory.login(user["username"]))
-    body = {"current_password": factory.password, "new_password": "n3w-passw0rd"}
+    body = {"current_password": factory.password, "new_password": "Cedre-Ifran-9"}
     response = await client.post(f"/api/v1/users/{other['id']}/password", json=body, headers=me)
     assert response.status_code == 404
     by_admin = await client.post(

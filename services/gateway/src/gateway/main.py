@@ -28,7 +28,11 @@ class Gateway:
             self.jwks,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
-            revocations=Revocations(settings.redis_url) if settings.revocation_check else None,
+            revocations=(
+                Revocations(settings.redis_url, prefix=settings.revocation_prefix)
+                if settings.revocation_check
+                else None
+            ),
         )
         self.ops = create_ops_app(proxy := Proxy(settings, self.routes, self.verifier, self._ops))
         self.proxy = proxy

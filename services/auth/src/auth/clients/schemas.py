@@ -59,6 +59,9 @@ class ClientUpdate(PatchModel):
     instructions_particulieres: LongText | None = None
 
 
+STAFF_ONLY = frozenset({"notes_commerciales"})
+
+
 class ClientRead(ReadModel):
     id: int
     user_id: int
@@ -76,16 +79,22 @@ class ClientRead(ReadModel):
     telephone: str | None
     email_commercial: str | None
     contact_principal: str | None
-    notes_commerciales: str | None
+    # staff only: absent when a client reads itself
+    notes_commerciales: str | None = None
     instructions_particulieres: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
 
     @classmethod
-    def of(cls, client: Client) -> ClientRead:
+    def of(cls, client: Client, *, staff: bool = True) -> ClientRead:
+        """`staff=False`: the client's own view, without the staff-only fields."""
         user = client.user
-        profile = {name: getattr(client, name) for name in ClientFields.model_fields}
+        profile = {
+            name: getattr(client, name)
+            for name in ClientFields.model_fields
+            if staff or name not in STAFF_ONLY
+        }
         return cls(
             id=client.id,
             user_id=client.user_id,

@@ -14,7 +14,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from shared.logging import get_logger
-from shared.revocation import DEFAULT_MARKER_TTL
+from shared.revocation import DEFAULT_MARKER_TTL, PREFIX
 from shared.revocation import revoke_session as write_session_marker
 from shared.revocation import revoke_user as write_user_marker
 
@@ -24,14 +24,16 @@ log = get_logger(__name__)
 class _Writer:
     client: Any = None
     ttl: int = DEFAULT_MARKER_TTL
+    prefix: str = PREFIX
 
 
 _writer = _Writer()
 
 
-def configure(client: Any, access_token_ttl_seconds: int) -> None:
-    """Called by create_app: the Redis client markers are written with."""
+def configure(client: Any, access_token_ttl_seconds: int, prefix: str = PREFIX) -> None:
+    """Called by create_app: the Redis client and key prefix markers are written with."""
     _writer.client = client
+    _writer.prefix = prefix
     # a marker outlives every token it can refuse
     _writer.ttl = access_token_ttl_seconds + 60
 
@@ -40,7 +42,7 @@ async def revoke_user(user_id: int) -> None:
     if _writer.client is None:
         return
     try:
-        await write_user_marker(_writer.client, user_id, ttl=_writer.ttl)
+        await write_user_marker(_writer.client, user_id, ttl=_writer.ttl, prefix=_writer.prefix)
     except (RedisError, OSError) as exc:
         log.warning("revocation.write_failed", user_id=user_id, error=repr(exc))
 
@@ -49,6 +51,8 @@ async def revoke_session(session_id: str) -> None:
     if _writer.client is None:
         return
     try:
-        await write_session_marker(_writer.client, session_id, ttl=_writer.ttl)
+        await write_session_marker(
+            _writer.client, session_id, ttl=_writer.ttl, prefix=_writer.prefix
+        )
     except (RedisError, OSError) as exc:
         log.warning("revocation.write_failed", session_id=session_id, error=repr(exc))
