@@ -513,11 +513,10 @@ def supervise() -> int:
         background_at = time.monotonic() + BACKGROUND_DELAY
         memory_at: float | None = None
 
-        ready_urls = (
-            [f"{config.url('gateway')}/readyz"]
-            if any(p.name == "gateway" for p in running)
-            else [f"{config.url(p.name)}/readyz" for p in apis]
-        )
+        # Every API's own /readyz: the gateway's answers 200 as soon as it can serve, with
+        # the upstreams' states in its body only (issue 7, item 11), so "ready" waits for
+        # each API too.
+        ready_urls = [f"{config.url(p.name)}/readyz" for p in apis]
         pending = list(ready_urls)
         next_check = 0.0
         announced = False
