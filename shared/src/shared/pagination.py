@@ -55,6 +55,19 @@ def _revive(value: Any) -> Any:
     return value
 
 
+_BIGINT = 2**63
+
+
+def _scalar(value: Any) -> Any:
+    """A sort-key value as `encode_cursor` writes them: never a bool (`[true]` is not an id,
+    issue 7 item 6), an integer that fits a bigint, no nested list or unknown object."""
+    if isinstance(value, bool) or isinstance(value, list | dict):
+        raise ValueError("not a sort key value")
+    if isinstance(value, int) and not -_BIGINT <= value < _BIGINT:
+        raise ValueError("integer out of range")
+    return value
+
+
 def decode_cursor(cursor: str, arity: int) -> list[Any]:
     """The sort key of a cursor, or 400 when the cursor is not one we issued."""
     try:
@@ -62,7 +75,7 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
         values = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(values, list) or len(values) != arity:
             raise ValueError("wrong arity")
-        return [_revive(v) for v in values]
+        return [_scalar(_revive(v)) for v in values]
     except (ValueError, TypeError, orjson.JSONDecodeError, UnicodeError) as exc:
         raise Problem(
             400, "invalid cursor", errors=[{"field": "cursor", "message": str(exc)}]
