@@ -35,6 +35,10 @@ class Client(Base):
     contact_principal: Mapped[str | None] = mapped_column(sa.String(200))
     notes_commerciales: Mapped[str | None] = mapped_column(sa.Text)
     instructions_particulieres: Mapped[str | None] = mapped_column(sa.Text)
+    # billing identity: the Identifiant Commun de l'Entreprise (15 digits), the address
+    # invoices carry
+    ice: Mapped[str | None] = mapped_column(sa.String(15))
+    adresse_facturation: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(
         sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now()
     )
