@@ -267,3 +267,19 @@ async def test_me_is_one_query(client, factory, db_connection) -> None:
     assert response.json()["technicien_id"] == technicien["id"]
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 1, statements
+
+
+async def test_metrics_show_the_outbox_backlog_its_age_and_the_pool(client, factory) -> None:
+    """Issue 7, item 13: the relay's backlog and lateness, and the database pool, on the
+    service's /metrics (the relay is not running here: the event just written waits)."""
+    await factory.user()
+    text = (await client.get("/metrics")).text
+    values = {
+        line.split(" ")[0]: float(line.split(" ")[1])
+        for line in text.splitlines()
+        if line.startswith(("mif_outbox", "mif_db_pool")) and 'service="auth"' in line
+    }
+    assert values['mif_outbox_backlog{service="auth"}'] >= 1
+    assert values['mif_outbox_oldest_age_seconds{service="auth"}'] >= 0
+    assert 'mif_db_pool_checked_out{service="auth"}' in values
+    assert 'mif_db_pool_size{service="auth"}' in values
