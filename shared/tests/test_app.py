@@ -41,6 +41,11 @@ async def whoami(user: CurrentUserDep) -> dict:
     return {"id": user.id, "role": user.role}
 
 
+@router.get("/ping")
+async def ping() -> dict:
+    return {"pong": True}
+
+
 @pytest.fixture
 async def app(engine, tokens):
     async with engine.begin() as conn:
@@ -191,3 +196,28 @@ async def test_openapi_documents_errors_as_problem_json(app) -> None:
         "status",
         "detail",
     ]
+
+
+async def test_openapi_declares_the_bearer_scheme_errors_and_readable_ids(app) -> None:
+    """Issue 7, item 14: "Authorize" works (bearer scheme on the operations that need a
+    token), the errors an operation can answer are listed, operationIds are readable."""
+    async with asgi_client(app) as client:
+        document = (await client.get("/openapi.json")).json()
+    assert document["components"]["securitySchemes"]["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
+    create = document["paths"]["/api/v1/items"]["post"]
+    assert create["operationId"] == "service_create_item"
+    assert create["security"] == [{"bearer": []}]
+    assert sorted(create["responses"]) == ["201", "400", "401", "403", "409", "422", "429"]
+    for code in ("401", "403", "409", "429"):
+        content = create["responses"][code]["content"]
+        assert list(content) == ["application/problem+json"]
+    whoami = document["paths"]["/api/v1/whoami"]["get"]
+    assert whoami["security"] == [{"bearer": []}]
+    assert sorted(whoami["responses"]) == ["200", "401", "403", "429"]
+    public = document["paths"]["/api/v1/ping"]["get"]
+    assert "security" not in public
+    assert sorted(public["responses"]) == ["200", "429"]

@@ -19,7 +19,7 @@ INTERVENTIONS_PORT = 48041
 GATEWAY_PORT = 48042
 ROWS = 1_000
 ADMIN_USERNAME = "bench-admin"
-ADMIN_PASSWORD = "Bench-pass-2026!"
+ADMIN_PASSWORD = "Tizi-n-Test-pass-2026!"  # none of the admin's names in it
 JS_GOAL_KB = 300.0
 
 SCRIPT_BYTES = """() => performance.getEntriesByType('resource')

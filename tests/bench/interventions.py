@@ -38,7 +38,7 @@ DEEP_PAGE = min(1_000, max(2, ROWS // 1_000))
 DATABASE = "mif_bench"
 DATAGEN_REPORT = ROOT / "bench-results" / "datagen.json"
 ADMIN_USERNAME = "bench-admin"
-ADMIN_PASSWORD = "Bench-pass-2026!"
+ADMIN_PASSWORD = "Tizi-n-Test-pass-2026!"  # none of the admin's names in it
 UNLIMITED = {
     "GATEWAY_RATE_LIMIT_PER_SECOND": "1000000000",
     "GATEWAY_RATE_LIMIT_BURST": "1000000000",

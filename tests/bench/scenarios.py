@@ -25,7 +25,7 @@ STUB_PORT = 18023
 STUB_GATEWAY_PORT = 18024
 SERVICES = ("auth", "interventions", "inventory", "billing", "reporting", "notifications")
 ADMIN_USERNAME = "bench-admin"
-ADMIN_PASSWORD = "Bench-pass-2026!"
+ADMIN_PASSWORD = "Tizi-n-Test-pass-2026!"  # none of the admin's names in it
 
 
 def login(auth_url: str) -> str:

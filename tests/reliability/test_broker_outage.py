@@ -64,7 +64,7 @@ async def test_technicien_created_during_outage_is_published_once(
                         "username": name,
                         "email": f"{name}@example.ma",
                         "full_name": "Technicien Panne",
-                        "password": "s3cret-pass",
+                        "password": "Oasis-of-Figuig-77",
                     },
                     "specialite": "electricite",
                 },

@@ -46,7 +46,10 @@ def own_verifier(app: FastAPI) -> TokenVerifier:
 def auth_app(migrate: Any) -> FastAPI:
     migrate("auth")
     # Every test shares the client IP 203.0.113.7: the per-IP limit is tested on its own.
-    return create_app(Settings(login_max_failures_per_ip=1_000_000))
+    # Revocation markers of its own: the test tokens' user ids (admin 1) are real ids too.
+    return create_app(
+        Settings(login_max_failures_per_ip=1_000_000, revocation_prefix=f"{unique('rv')}:")
+    )
 
 
 @pytest.fixture
@@ -55,11 +58,13 @@ async def client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The auth app on the test's rolled-back transaction, trusting both the plugin's test
     tokens and the tokens it issues itself."""
+    revocations = auth_app.state.verifier.revocations  # as in production: markers checked
     async with app_client(auth_app) as http:
         auth_app.state.verifier = TokenVerifier(
             ChainKeys(StaticKeys(tokens.jwks), auth_app.state.key_store),
             issuer=ISSUER,
             audience=AUDIENCE,
+            revocations=revocations,
         )
         yield http
 

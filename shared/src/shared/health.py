@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from shared.errors import Problem
 
@@ -47,6 +47,7 @@ def health_router(
     @router.get("/metrics")
     async def metrics(request: Request) -> Response:
         await refresh_dead_letter_gauge(request)
+        await refresh_outbox_and_pool_gauges(request)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
@@ -65,3 +66,43 @@ async def refresh_dead_letter_gauge(request: Request) -> None:
         await asyncio.wait_for(refresh_gauge(db, schema), timeout=2.0)
     except Exception:  # a scrape must answer even when the database does not
         return
+
+
+OUTBOX_BACKLOG = Gauge(
+    "mif_outbox_backlog", "Events written but not yet published by the relay", ["service"]
+)
+OUTBOX_AGE = Gauge(
+    "mif_outbox_oldest_age_seconds",
+    "Age of the oldest event not yet published (0 when none waits)",
+    ["service"],
+)
+POOL_IN_USE = Gauge(
+    "mif_db_pool_checked_out", "Database connections in use by this process", ["service"]
+)
+POOL_SIZE = Gauge("mif_db_pool_size", "Database connections kept by this process", ["service"])
+
+
+async def refresh_outbox_and_pool_gauges(request: Request) -> None:
+    """Issue 7, item 13: the relay's backlog and how late it is, read from the outbox at each
+    scrape (the relay has no port of its own), and this process's database pool."""
+    state = request.app.state
+    db, schema = getattr(state, "db", None), getattr(state, "service", None)
+    if db is None or schema is None:
+        return
+    pool = db.engine.sync_engine.pool
+    POOL_IN_USE.labels(service=schema).set(getattr(pool, "checkedout", lambda: 0)())
+    POOL_SIZE.labels(service=schema).set(getattr(pool, "size", lambda: 0)())
+    from sqlalchemy import func, select
+
+    from shared.events.outbox import outbox_table
+
+    table = outbox_table(schema)
+    query = select(func.count(), func.min(table.c.created_at)).where(table.c.published_at.is_(None))
+    try:
+        async with asyncio.timeout(2.0), db.sessionmaker() as session:
+            count, oldest = (await session.execute(query)).one()
+            now = await session.scalar(select(func.clock_timestamp()))
+    except Exception:  # a scrape must answer even when the database does not
+        return
+    OUTBOX_BACKLOG.labels(service=schema).set(count or 0)
+    OUTBOX_AGE.labels(service=schema).set((now - oldest).total_seconds() if oldest else 0.0)

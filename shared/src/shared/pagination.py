@@ -173,15 +173,6 @@ ID_CURSOR = Cursor(int)
 """The cursor of a list ordered by an integer id."""
 
 
-def decode_cursor(cursor: str, arity: int) -> list[Any]:
-    """Untyped decode (values as stored, any type). Kept for the lists of the
-    interventions service until they use `Cursor`; new code uses `Cursor(...).decode`."""
-    values = _raw_values(cursor)
-    if len(values) != arity:
-        raise _invalid(f"expected {arity} values")
-    return values
-
-
 Fetch = Callable[[tuple[Any, ...] | None, int], Awaitable[Sequence[R]]]
 
 

@@ -78,6 +78,9 @@ class ServiceSettings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1,::1"
     # Refuse tokens of revoked users and sessions (markers in Redis, shared.revocation).
     revocation_check: bool = True
+    # Where the markers live: systems sharing one Redis database need distinct prefixes
+    # (user ids are per database); tests use one per test.
+    revocation_prefix: str = "mif:revoked:"
 
     @classmethod
     def settings_customise_sources(

@@ -15,7 +15,7 @@ export interface paths {
          * Jwks
          * @description Every key not retired: tokens signed before a rotation keep verifying.
          */
-        get: operations["jwks_api_v1_auth_jwks_json_get"];
+        get: operations["keys_jwks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -32,7 +32,7 @@ export interface paths {
             cookie?: never;
         };
         /** List Keys */
-        get: operations["list_keys_api_v1_auth_keys_get"];
+        get: operations["keys_list_keys"];
         put?: never;
         post?: never;
         delete?: never;
@@ -54,7 +54,7 @@ export interface paths {
          * Rotate
          * @description A new current signing key; the previous ones stay published until retired.
          */
-        post: operations["rotate_api_v1_auth_keys_rotate_post"];
+        post: operations["keys_rotate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -69,7 +69,7 @@ export interface paths {
             cookie?: never;
         };
         /** Get Key */
-        get: operations["get_key_api_v1_auth_keys__kid__get"];
+        get: operations["keys_get_key"];
         put?: never;
         post?: never;
         delete?: never;
@@ -91,7 +91,7 @@ export interface paths {
          * Retire
          * @description Unpublish a key: tokens it signed stop verifying (not allowed for the current key).
          */
-        post: operations["retire_api_v1_auth_keys__kid__retire_post"];
+        post: operations["keys_retire"];
         delete?: never;
         options?: never;
         head?: never;
@@ -108,7 +108,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Login */
-        post: operations["login_api_v1_auth_login_post"];
+        post: operations["auth_login"];
         delete?: never;
         options?: never;
         head?: never;
@@ -125,7 +125,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Logout */
-        post: operations["logout_api_v1_auth_logout_post"];
+        post: operations["auth_logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -140,7 +140,7 @@ export interface paths {
             cookie?: never;
         };
         /** Me */
-        get: operations["me_api_v1_auth_me_get"];
+        get: operations["auth_me"];
         put?: never;
         post?: never;
         delete?: never;
@@ -159,41 +159,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Refresh */
-        post: operations["refresh_api_v1_auth_refresh_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/avoirs/{avoir_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get Avoir */
-        get: operations["get_avoir_api_v1_avoirs__avoir_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/avoirs/{avoir_id}/pdf": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Avoir Pdf */
-        get: operations["avoir_pdf_api_v1_avoirs__avoir_id__pdf_get"];
-        put?: never;
-        post?: never;
+        post: operations["auth_refresh"];
         delete?: never;
         options?: never;
         head?: never;
@@ -208,13 +174,13 @@ export interface paths {
             cookie?: never;
         };
         /** List Clients */
-        get: operations["list_clients_api_v1_clients_get"];
+        get: operations["clients_list_clients"];
         put?: never;
         /**
          * Create Client
          * @description The client and its user (role client) in one transaction.
          */
-        post: operations["create_client_api_v1_clients_post"];
+        post: operations["clients_create_client"];
         delete?: never;
         options?: never;
         head?: never;
@@ -228,16 +194,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Client */
-        get: operations["get_client_api_v1_clients__client_id__get"];
+        /**
+         * Get Client
+         * @description A client reads itself without the staff-only fields (`notes_commerciales`).
+         */
+        get: operations["clients_get_client"];
         put?: never;
         post?: never;
         /** Delete Client */
-        delete: operations["delete_client_api_v1_clients__client_id__delete"];
+        delete: operations["clients_delete_client"];
         options?: never;
         head?: never;
         /** Update Client */
-        patch: operations["update_client_api_v1_clients__client_id__patch"];
+        patch: operations["clients_update_client"];
         trace?: never;
     };
     "/api/v1/competences": {
@@ -248,10 +217,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Competences */
-        get: operations["list_competences_api_v1_competences_get"];
+        get: operations["competences_list_competences"];
         put?: never;
         /** Create Competence */
-        post: operations["create_competence_api_v1_competences_post"];
+        post: operations["competences_create_competence"];
         delete?: never;
         options?: never;
         head?: never;
@@ -266,15 +235,15 @@ export interface paths {
             cookie?: never;
         };
         /** Get Competence */
-        get: operations["get_competence_api_v1_competences__competence_id__get"];
+        get: operations["competences_get_competence"];
         put?: never;
         post?: never;
         /** Delete Competence */
-        delete: operations["delete_competence_api_v1_competences__competence_id__delete"];
+        delete: operations["competences_delete_competence"];
         options?: never;
         head?: never;
         /** Update Competence */
-        patch: operations["update_competence_api_v1_competences__competence_id__patch"];
+        patch: operations["competences_update_competence"];
         trace?: never;
     };
     "/api/v1/contrats": {
@@ -285,10 +254,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Contrats */
-        get: operations["list_contrats_api_v1_contrats_get"];
+        get: operations["contrats_list_contrats"];
         put?: never;
         /** Create Contrat */
-        post: operations["create_contrat_api_v1_contrats_post"];
+        post: operations["contrats_create_contrat"];
         delete?: never;
         options?: never;
         head?: never;
@@ -303,14 +272,14 @@ export interface paths {
             cookie?: never;
         };
         /** Get Contrat */
-        get: operations["get_contrat_api_v1_contrats__contrat_id__get"];
+        get: operations["contrats_get_contrat"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Update Contrat */
-        patch: operations["update_contrat_api_v1_contrats__contrat_id__patch"];
+        patch: operations["contrats_update_contrat"];
         trace?: never;
     };
     "/api/v1/contrats/{contrat_id}/sla": {
@@ -321,7 +290,7 @@ export interface paths {
             cookie?: never;
         };
         /** Contrat Sla */
-        get: operations["contrat_sla_api_v1_contrats__contrat_id__sla_get"];
+        get: operations["contrats_contrat_sla"];
         put?: never;
         post?: never;
         delete?: never;
@@ -338,7 +307,7 @@ export interface paths {
             cookie?: never;
         };
         /** Get Document */
-        get: operations["get_document_api_v1_documents__document_id__get"];
+        get: operations["documents_get_document"];
         put?: never;
         post?: never;
         delete?: never;
@@ -358,7 +327,7 @@ export interface paths {
          * Get Document Content
          * @description The file, after checking that its bytes still have the SHA-256 recorded at upload.
          */
-        get: operations["get_document_content_api_v1_documents__document_id__contenu_get"];
+        get: operations["documents_get_document_content"];
         put?: never;
         post?: never;
         delete?: never;
@@ -375,10 +344,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Equipements */
-        get: operations["list_equipements_api_v1_equipements_get"];
+        get: operations["equipements_list_equipements"];
         put?: never;
         /** Create an equipment */
-        post: operations["create_equipement_api_v1_equipements_post"];
+        post: operations["equipements_create_equipement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -393,36 +362,15 @@ export interface paths {
             cookie?: never;
         };
         /** Get Equipement */
-        get: operations["get_equipement_api_v1_equipements__equipement_id__get"];
+        get: operations["equipements_get_equipement"];
         put?: never;
         post?: never;
         /** Delete Equipement */
-        delete: operations["delete_equipement_api_v1_equipements__equipement_id__delete"];
+        delete: operations["equipements_delete_equipement"];
         options?: never;
         head?: never;
         /** Update Equipement */
-        patch: operations["update_equipement_api_v1_equipements__equipement_id__patch"];
-        trace?: never;
-    };
-    "/api/v1/equipements/{equipement_id}/historique": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Historique Equipement
-         * @description The equipment's trail (creates, changes, lifecycle moves), oldest first; IP and user
-         *     agent for staff only.
-         */
-        get: operations["historique_equipement_api_v1_equipements__equipement_id__historique_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
+        patch: operations["equipements_update_equipement"];
         trace?: never;
     };
     "/api/v1/equipements/{equipement_id}/statut": {
@@ -435,7 +383,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Change Statut */
-        post: operations["change_statut_api_v1_equipements__equipement_id__statut_post"];
+        post: operations["equipements_change_statut"];
         delete?: never;
         options?: never;
         head?: never;
@@ -450,10 +398,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Factures */
-        get: operations["list_factures_api_v1_factures_get"];
+        get: operations["factures_list_factures"];
         put?: never;
         /** Create Facture */
-        post: operations["create_facture_api_v1_factures_post"];
+        post: operations["factures_create_facture"];
         delete?: never;
         options?: never;
         head?: never;
@@ -468,14 +416,14 @@ export interface paths {
             cookie?: never;
         };
         /** Get Facture */
-        get: operations["get_facture_api_v1_factures__facture_id__get"];
+        get: operations["factures_get_facture"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Update Facture */
-        patch: operations["update_facture_api_v1_factures__facture_id__patch"];
+        patch: operations["factures_update_facture"];
         trace?: never;
     };
     "/api/v1/factures/{facture_id}/annulation": {
@@ -488,7 +436,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Annuler */
-        post: operations["annuler_api_v1_factures__facture_id__annulation_post"];
+        post: operations["factures_annuler"];
         delete?: never;
         options?: never;
         head?: never;
@@ -505,7 +453,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Creer Avoir */
-        post: operations["creer_avoir_api_v1_factures__facture_id__avoirs_post"];
+        post: operations["factures_creer_avoir"];
         delete?: never;
         options?: never;
         head?: never;
@@ -522,7 +470,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Emettre */
-        post: operations["emettre_api_v1_factures__facture_id__emission_post"];
+        post: operations["factures_emettre"];
         delete?: never;
         options?: never;
         head?: never;
@@ -539,7 +487,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Add Ligne */
-        post: operations["add_ligne_api_v1_factures__facture_id__lignes_post"];
+        post: operations["factures_add_ligne"];
         delete?: never;
         options?: never;
         head?: never;
@@ -557,11 +505,11 @@ export interface paths {
         put?: never;
         post?: never;
         /** Delete Ligne */
-        delete: operations["delete_ligne_api_v1_factures__facture_id__lignes__ligne_id__delete"];
+        delete: operations["factures_delete_ligne"];
         options?: never;
         head?: never;
         /** Update Ligne */
-        patch: operations["update_ligne_api_v1_factures__facture_id__lignes__ligne_id__patch"];
+        patch: operations["factures_update_ligne"];
         trace?: never;
     };
     "/api/v1/factures/{facture_id}/paiements": {
@@ -574,7 +522,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Payer */
-        post: operations["payer_api_v1_factures__facture_id__paiements_post"];
+        post: operations["factures_payer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -589,7 +537,7 @@ export interface paths {
             cookie?: never;
         };
         /** Facture Pdf */
-        get: operations["facture_pdf_api_v1_factures__facture_id__pdf_get"];
+        get: operations["factures_facture_pdf"];
         put?: never;
         post?: never;
         delete?: never;
@@ -609,7 +557,7 @@ export interface paths {
          * Penalites
          * @description Late-payment penalties (law 69-21) owed on `le` (today by default).
          */
-        get: operations["penalites_api_v1_factures__facture_id__penalites_get"];
+        get: operations["factures_penalites"];
         put?: never;
         post?: never;
         delete?: never;
@@ -629,10 +577,10 @@ export interface paths {
          * List Interventions
          * @description Sorted by priorite (urgente first) then date_creation (oldest first), keyset-paged.
          */
-        get: operations["list_interventions_api_v1_interventions_get"];
+        get: operations["interventions_list_interventions"];
         put?: never;
         /** Create Intervention */
-        post: operations["create_intervention_api_v1_interventions_post"];
+        post: operations["interventions_create_intervention"];
         delete?: never;
         options?: never;
         head?: never;
@@ -647,18 +595,14 @@ export interface paths {
             cookie?: never;
         };
         /** Get Intervention */
-        get: operations["get_intervention_api_v1_interventions__intervention_id__get"];
+        get: operations["interventions_get_intervention"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /**
-         * Update Intervention
-         * @description Descriptive fields by role; on a cloturee intervention, staff corrections of
-         *     solution, rapport, periodes, duree_reelle, cout_reel (If-Match required: 428).
-         */
-        patch: operations["update_intervention_api_v1_interventions__intervention_id__patch"];
+        /** Update Intervention */
+        patch: operations["interventions_update_intervention"];
         trace?: never;
     };
     "/api/v1/interventions/{intervention_id}/affectation": {
@@ -671,7 +615,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Affecter */
-        post: operations["affecter_api_v1_interventions__intervention_id__affectation_post"];
+        post: operations["interventions_affecter"];
         delete?: never;
         options?: never;
         head?: never;
@@ -689,16 +633,13 @@ export interface paths {
          * List Documents
          * @description The documents of an intervention the user can see, oldest first.
          */
-        get: operations["list_documents_api_v1_interventions__intervention_id__documents_get"];
+        get: operations["documents_list_documents"];
         put?: never;
         /**
          * Upload Document
          * @description Add a file to an intervention: staff, its technician, or its client.
-         *
-         *     With an `Idempotency-Key`, a retried upload (same file, same fields) answers the first
-         *     document again instead of adding a duplicate; the same key with another file is 422.
          */
-        post: operations["upload_document_api_v1_interventions__intervention_id__documents_post"];
+        post: operations["documents_upload_document"];
         delete?: never;
         options?: never;
         head?: never;
@@ -715,7 +656,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Evaluer */
-        post: operations["evaluer_api_v1_interventions__intervention_id__evaluation_post"];
+        post: operations["interventions_evaluer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -733,7 +674,7 @@ export interface paths {
          * Historique
          * @description The trail, oldest first (one intervention's trail is one page).
          */
-        get: operations["historique_api_v1_interventions__intervention_id__historique_get"];
+        get: operations["historique_historique"];
         put?: never;
         post?: never;
         delete?: never;
@@ -750,13 +691,13 @@ export interface paths {
             cookie?: never;
         };
         /** List Pieces */
-        get: operations["list_pieces_api_v1_interventions__intervention_id__pieces_get"];
+        get: operations["interventions_list_pieces"];
         put?: never;
         /**
          * Consommer
          * @description Parts used on an intervention en_cours (staff or its assigned technician).
          */
-        post: operations["consommer_api_v1_interventions__intervention_id__pieces_post"];
+        post: operations["interventions_consommer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -776,7 +717,7 @@ export interface paths {
          * Retourner
          * @description Unused parts back to stock (a negative use, an entree movement).
          */
-        post: operations["retourner_api_v1_interventions__intervention_id__pieces_retour_post"];
+        post: operations["interventions_retourner"];
         delete?: never;
         options?: never;
         head?: never;
@@ -794,12 +735,12 @@ export interface paths {
          * Get Planning
          * @description The slot of an intervention, for whoever can see the intervention.
          */
-        get: operations["get_planning_api_v1_interventions__intervention_id__planning_get"];
+        get: operations["planning_get_planning"];
         /**
          * Put Planning
          * @description Create (201) or replace (200) the slot of an intervention.
          */
-        put: operations["put_planning_api_v1_interventions__intervention_id__planning_put"];
+        put: operations["planning_put_planning"];
         post?: never;
         delete?: never;
         options?: never;
@@ -820,7 +761,7 @@ export interface paths {
          * Confirm Planning
          * @description Confirm the slot: staff, or the technician assigned to the intervention.
          */
-        post: operations["confirm_planning_api_v1_interventions__intervention_id__planning_confirmation_post"];
+        post: operations["planning_confirm_planning"];
         delete?: never;
         options?: never;
         head?: never;
@@ -835,10 +776,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Reservations */
-        get: operations["list_reservations_api_v1_interventions__intervention_id__reservations_get"];
+        get: operations["interventions_list_reservations"];
         put?: never;
         /** Reserver */
-        post: operations["reserver_api_v1_interventions__intervention_id__reservations_post"];
+        post: operations["interventions_reserver"];
         delete?: never;
         options?: never;
         head?: never;
@@ -855,44 +796,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Transition */
-        post: operations["transition_api_v1_interventions__intervention_id__transitions_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/jours-feries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List Jours Feries */
-        get: operations["list_jours_feries_api_v1_jours_feries_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/jours-feries/{jour}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Put Jour Ferie
-         * @description Add (`ferie: true`) or remove (`false`) a date, e.g. an announced Islamic holiday.
-         */
-        put: operations["put_jour_ferie_api_v1_jours_feries__jour__put"];
-        post?: never;
+        post: operations["interventions_transition"];
         delete?: never;
         options?: never;
         head?: never;
@@ -910,7 +814,7 @@ export interface paths {
          * List Notifications
          * @description One's own notifications, newest first; filters `lu`, `type_notification`.
          */
-        get: operations["list_notifications_api_v1_notifications_get"];
+        get: operations["notifications_list_notifications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -932,7 +836,7 @@ export interface paths {
          * Mark All Read
          * @description Mark all one's notifications read.
          */
-        post: operations["mark_all_read_api_v1_notifications_lecture_post"];
+        post: operations["notifications_mark_all_read"];
         delete?: never;
         options?: never;
         head?: never;
@@ -950,7 +854,7 @@ export interface paths {
          * Unread Count
          * @description How many of one's notifications are unread.
          */
-        get: operations["unread_count_api_v1_notifications_non_lues_get"];
+        get: operations["notifications_unread_count"];
         put?: never;
         post?: never;
         delete?: never;
@@ -970,12 +874,12 @@ export interface paths {
          * Get Preferences
          * @description One's channels per notification type (in-app always; e-mail on or off).
          */
-        get: operations["get_preferences_api_v1_notifications_preferences_get"];
+        get: operations["notifications_get_preferences"];
         /**
          * Put Preferences
          * @description Turn e-mail on or off per type; mute or follow the progress of one's interventions.
          */
-        put: operations["put_preferences_api_v1_notifications_preferences_put"];
+        put: operations["notifications_put_preferences"];
         post?: never;
         delete?: never;
         options?: never;
@@ -996,7 +900,7 @@ export interface paths {
          *     notifications, a `: ping` comment line when idle; `Last-Event-ID` (header, or the
          *     `last_event_id` query parameter) resumes after that id without loss.
          */
-        get: operations["stream_api_v1_notifications_stream_get"];
+        get: operations["notifications_stream"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1018,7 +922,7 @@ export interface paths {
          * Mark Read
          * @description Mark one of one's notifications read (404 for anyone else's).
          */
-        post: operations["mark_read_api_v1_notifications__notification_id__lecture_post"];
+        post: operations["notifications_mark_read"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1033,10 +937,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Pieces */
-        get: operations["list_pieces_api_v1_pieces_get"];
+        get: operations["pieces_list_pieces"];
         put?: never;
         /** Create Piece */
-        post: operations["create_piece_api_v1_pieces_post"];
+        post: operations["pieces_create_piece"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1051,18 +955,18 @@ export interface paths {
             cookie?: never;
         };
         /** Get Piece */
-        get: operations["get_piece_api_v1_pieces__piece_id__get"];
+        get: operations["pieces_get_piece"];
         put?: never;
         post?: never;
         /**
          * Delete Piece
          * @description 204 when the part was never moved (deleted); otherwise it is deactivated: 200.
          */
-        delete: operations["delete_piece_api_v1_pieces__piece_id__delete"];
+        delete: operations["pieces_delete_piece"];
         options?: never;
         head?: never;
         /** Update Piece */
-        patch: operations["update_piece_api_v1_pieces__piece_id__patch"];
+        patch: operations["pieces_update_piece"];
         trace?: never;
     };
     "/api/v1/pieces/{piece_id}/mouvements": {
@@ -1076,10 +980,10 @@ export interface paths {
          * List Mouvements
          * @description Newest first.
          */
-        get: operations["list_mouvements_api_v1_pieces__piece_id__mouvements_get"];
+        get: operations["stock_list_mouvements"];
         put?: never;
         /** Create Mouvement */
-        post: operations["create_mouvement_api_v1_pieces__piece_id__mouvements_post"];
+        post: operations["stock_create_mouvement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1097,7 +1001,7 @@ export interface paths {
          * Piece Stock
          * @description One part's stock per location (the same as /stock?piece_id=, under /pieces).
          */
-        get: operations["piece_stock_api_v1_pieces__piece_id__stock_get"];
+        get: operations["stock_piece_stock"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1117,7 +1021,7 @@ export interface paths {
          * List Planning
          * @description A calendar of slots, in start order; a technician sees only its own.
          */
-        get: operations["list_planning_api_v1_planning_get"];
+        get: operations["planning_list_planning"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1134,14 +1038,14 @@ export interface paths {
             cookie?: never;
         };
         /** List Schedules */
-        get: operations["list_schedules_api_v1_report_schedules_get"];
+        get: operations["reports_list_schedules"];
         put?: never;
         /**
          * Create Schedule
          * @description `cron_expression` (5 fields, croniter) read in `timezone` (default Africa/Casablanca);
          *     an invalid one is 422 with the reason. `report_id` is the template report.
          */
-        post: operations["create_schedule_api_v1_report_schedules_post"];
+        post: operations["reports_create_schedule"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1156,15 +1060,15 @@ export interface paths {
             cookie?: never;
         };
         /** Read Schedule */
-        get: operations["read_schedule_api_v1_report_schedules__schedule_id__get"];
+        get: operations["reports_read_schedule"];
         put?: never;
         post?: never;
         /** Delete Schedule */
-        delete: operations["delete_schedule_api_v1_report_schedules__schedule_id__delete"];
+        delete: operations["reports_delete_schedule"];
         options?: never;
         head?: never;
         /** Update Schedule */
-        patch: operations["update_schedule_api_v1_report_schedules__schedule_id__patch"];
+        patch: operations["reports_update_schedule"];
         trace?: never;
     };
     "/api/v1/reports": {
@@ -1182,7 +1086,7 @@ export interface paths {
          *     writes it (`progression` 0-100), then `termine` (or `erreur` with `erreur_message`)
          *     and a `report.termine` / `report.erreur` event.
          */
-        post: operations["create_report_api_v1_reports_post"];
+        post: operations["reports_create_report"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1197,7 +1101,7 @@ export interface paths {
             cookie?: never;
         };
         /** Read Report */
-        get: operations["read_report_api_v1_reports__report_id__get"];
+        get: operations["reports_read_report"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1217,7 +1121,7 @@ export interface paths {
          * Report File
          * @description The file of a `termine` report, streamed, to its author and admins.
          */
-        get: operations["report_file_api_v1_reports__report_id__fichier_get"];
+        get: operations["reports_report_file"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1238,7 +1142,7 @@ export interface paths {
          * @description The seed's `mv_client_equipment_summary`: every client for staff, its own row for a
          *     client; with the view's last refresh time.
          */
-        get: operations["client_stats_api_v1_stats_clients_get"];
+        get: operations["stats_client_stats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1282,7 +1186,7 @@ export interface paths {
          *
          *     Null is "no data", never 0 %. A rate with no denominator is null.
          */
-        get: operations["kpis_api_v1_stats_kpis_get"];
+        get: operations["stats_kpis"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1302,27 +1206,7 @@ export interface paths {
          * Technicien Stats
          * @description The seed's `mv_technician_stats` (admin, responsable), with its last refresh time.
          */
-        get: operations["technicien_stats_api_v1_stats_techniciens_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/stock": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List Stock
-         * @description Stock per location; a technician sees its own van only.
-         */
-        get: operations["list_stock_api_v1_stock_get"];
+        get: operations["stats_technicien_stats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1339,13 +1223,13 @@ export interface paths {
             cookie?: never;
         };
         /** List Techniciens */
-        get: operations["list_techniciens_api_v1_techniciens_get"];
+        get: operations["techniciens_list_techniciens"];
         put?: never;
         /**
          * Create Technicien
          * @description The technician and its user (role technicien) in one transaction.
          */
-        post: operations["create_technicien_api_v1_techniciens_post"];
+        post: operations["techniciens_create_technicien"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1359,16 +1243,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Technicien */
-        get: operations["get_technicien_api_v1_techniciens__technicien_id__get"];
+        /**
+         * Get Technicien
+         * @description A technician reads itself without the staff-only fields (`notes_competences`).
+         */
+        get: operations["techniciens_get_technicien"];
         put?: never;
         post?: never;
         /** Delete Technicien */
-        delete: operations["delete_technicien_api_v1_techniciens__technicien_id__delete"];
+        delete: operations["techniciens_delete_technicien"];
         options?: never;
         head?: never;
         /** Update Technicien */
-        patch: operations["update_technicien_api_v1_techniciens__technicien_id__patch"];
+        patch: operations["techniciens_update_technicien"];
         trace?: never;
     };
     "/api/v1/techniciens/{technicien_id}/competences": {
@@ -1379,7 +1266,7 @@ export interface paths {
             cookie?: never;
         };
         /** List Technicien Competences */
-        get: operations["list_technicien_competences_api_v1_techniciens__technicien_id__competences_get"];
+        get: operations["competences_list_technicien_competences"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1400,10 +1287,10 @@ export interface paths {
          * Set Technicien Competence
          * @description Create (201) or replace (200) the technician's level in this competence.
          */
-        put: operations["set_technicien_competence_api_v1_techniciens__technicien_id__competences__competence_id__put"];
+        put: operations["competences_set_technicien_competence"];
         post?: never;
         /** Remove Technicien Competence */
-        delete: operations["remove_technicien_competence_api_v1_techniciens__technicien_id__competences__competence_id__delete"];
+        delete: operations["competences_remove_technicien_competence"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1417,10 +1304,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Users */
-        get: operations["list_users_api_v1_users_get"];
+        get: operations["users_list_users"];
         put?: never;
         /** Create User */
-        post: operations["create_user_api_v1_users_post"];
+        post: operations["users_create_user"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1435,18 +1322,18 @@ export interface paths {
             cookie?: never;
         };
         /** Get User */
-        get: operations["get_user_api_v1_users__user_id__get"];
+        get: operations["users_get_user"];
         put?: never;
         post?: never;
         /**
          * Deactivate User
          * @description Deactivates (is_active = false) and revokes the user's refresh tokens.
          */
-        delete: operations["deactivate_user_api_v1_users__user_id__delete"];
+        delete: operations["users_deactivate_user"];
         options?: never;
         head?: never;
         /** Update User */
-        patch: operations["update_user_api_v1_users__user_id__patch"];
+        patch: operations["users_update_user"];
         trace?: never;
     };
     "/api/v1/users/{user_id}/password": {
@@ -1462,7 +1349,7 @@ export interface paths {
          * Change Password
          * @description Admins set anyone's password; a user changes its own with `current_password`.
          */
-        post: operations["change_password_api_v1_users__user_id__password_post"];
+        post: operations["users_change_password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1560,12 +1447,16 @@ export interface components {
         ClientCreate: {
             /** Adresse */
             adresse?: string | null;
+            /** Adresse Facturation */
+            adresse_facturation?: string | null;
             /** Code Postal */
             code_postal?: string | null;
             /** Contact Principal */
             contact_principal?: string | null;
             /** Email Commercial */
             email_commercial?: string | null;
+            /** Ice */
+            ice?: string | null;
             /** Instructions Particulieres */
             instructions_particulieres?: string | null;
             /** @default standard */
@@ -1603,6 +1494,8 @@ export interface components {
         ClientRead: {
             /** Adresse */
             adresse: string | null;
+            /** Adresse Facturation */
+            adresse_facturation: string | null;
             /** Code Postal */
             code_postal: string | null;
             /** Contact Principal */
@@ -1618,6 +1511,8 @@ export interface components {
             email_commercial: string | null;
             /** Full Name */
             full_name: string;
+            /** Ice */
+            ice: string | null;
             /** Id */
             id: number;
             /** Instructions Particulieres */
@@ -1628,7 +1523,7 @@ export interface components {
             /** Nom Entreprise */
             nom_entreprise: string;
             /** Notes Commerciales */
-            notes_commerciales: string | null;
+            notes_commerciales?: string | null;
             /** Secteur Activite */
             secteur_activite: string | null;
             /** Telephone */
@@ -1659,12 +1554,16 @@ export interface components {
         ClientUpdate: {
             /** Adresse */
             adresse?: string | null;
+            /** Adresse Facturation */
+            adresse_facturation?: string | null;
             /** Code Postal */
             code_postal?: string | null;
             /** Contact Principal */
             contact_principal?: string | null;
             /** Email Commercial */
             email_commercial?: string | null;
+            /** Ice */
+            ice?: string | null;
             /** Instructions Particulieres */
             instructions_particulieres?: string | null;
             niveau_service?: components["schemas"]["NiveauService"] | null;
@@ -1994,20 +1893,10 @@ export interface components {
             cout_acquisition?: number | string | null;
             /** @default normale */
             criticite: components["schemas"]["CriticiteEquipement"];
-            /**
-             * Date Fin Garantie
-             * @description last day of warranty (default: installation + duration)
-             */
-            date_fin_garantie?: string | null;
             /** Date Installation */
             date_installation?: string | null;
             /** Derniere Maintenance */
             derniere_maintenance?: string | null;
-            /**
-             * Duree Garantie Mois
-             * @description warranty from date_installation, in months
-             */
-            duree_garantie_mois?: number | null;
             /** Fabricant */
             fabricant?: string | null;
             /** Fournisseur */
@@ -2060,14 +1949,10 @@ export interface components {
              */
             created_at: string;
             criticite: components["schemas"]["CriticiteEquipement"];
-            /** Date Fin Garantie */
-            date_fin_garantie: string | null;
             /** Date Installation */
             date_installation: string | null;
             /** Derniere Maintenance */
             derniere_maintenance: string | null;
-            /** Duree Garantie Mois */
-            duree_garantie_mois: number | null;
             /** Fabricant */
             fabricant: string | null;
             /** Fournisseur */
@@ -2107,14 +1992,10 @@ export interface components {
             /** Cout Acquisition */
             cout_acquisition?: number | string | null;
             criticite?: components["schemas"]["CriticiteEquipement"] | null;
-            /** Date Fin Garantie */
-            date_fin_garantie?: string | null;
             /** Date Installation */
             date_installation?: string | null;
             /** Derniere Maintenance */
             derniere_maintenance?: string | null;
-            /** Duree Garantie Mois */
-            duree_garantie_mois?: number | null;
             /** Fabricant */
             fabricant?: string | null;
             /** Fournisseur */
@@ -2289,53 +2170,6 @@ export interface components {
          * @enum {string}
          */
         Granularite: "day" | "week" | "month";
-        /** HistoriqueEquipementPage */
-        HistoriqueEquipementPage: {
-            /** Items */
-            items: components["schemas"]["HistoriqueEquipementRead"][];
-            /** Next Cursor */
-            next_cursor?: string | null;
-            verification?: components["schemas"]["VerificationRead"] | null;
-        };
-        /** HistoriqueEquipementRead */
-        HistoriqueEquipementRead: {
-            /** Action */
-            action: string;
-            /** Adresse Ip */
-            adresse_ip: string | null;
-            /** Ancienne Valeur */
-            ancienne_valeur: {
-                [key: string]: unknown;
-            } | null;
-            /** Description */
-            description: string;
-            /** Equipement Id */
-            equipement_id: number;
-            /** Hash */
-            hash: string;
-            /**
-             * Horodatage
-             * Format: date-time
-             */
-            horodatage: string;
-            /** Id */
-            id: number;
-            /** Nouvelle Valeur */
-            nouvelle_valeur: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Origine
-             * @default api
-             */
-            origine: string;
-            /** Prev Hash */
-            prev_hash: string;
-            /** User Agent */
-            user_agent: string | null;
-            /** User Id */
-            user_id: number | null;
-        };
         /** HistoriquePage */
         HistoriquePage: {
             /** Items */
@@ -2370,11 +2204,6 @@ export interface components {
             nouvelle_valeur: {
                 [key: string]: unknown;
             } | null;
-            /**
-             * Origine
-             * @default api
-             */
-            origine: string;
             /** Prev Hash */
             prev_hash: string;
             /** User Agent */
@@ -2448,10 +2277,6 @@ export interface components {
             client_id: number;
             /** Cout Estime */
             cout_estime: string | null;
-            /** Cout Main Oeuvre */
-            cout_main_oeuvre: string | null;
-            /** Cout Pieces */
-            cout_pieces: string;
             /** Cout Reel */
             cout_reel: string | null;
             /**
@@ -2459,8 +2284,6 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-            /** Date Affectation */
-            date_affectation: string | null;
             /**
              * Date Creation
              * Format: date-time
@@ -2476,19 +2299,10 @@ export interface components {
             date_limite: string | null;
             /** Date Planifiee */
             date_planifiee: string | null;
-            /** Date Prise En Charge */
-            date_prise_en_charge: string | null;
-            /**
-             * Delai Prise En Charge
-             * @description Response time in hours: creation -> first en_cours.
-             */
-            readonly delai_prise_en_charge: string | null;
             /** Description */
             description: string | null;
             /** Diagnostic */
             diagnostic: string | null;
-            /** Duree Attente */
-            duree_attente: string | null;
             /** Duree Estimee */
             duree_estimee: string | null;
             /** Duree Reelle */
@@ -2497,21 +2311,13 @@ export interface components {
             equipement_id: number;
             /** Id */
             id: number;
-            /** Motif Attente */
-            motif_attente: ("client" | "pieces" | "technique" | "autre") | null;
             /** Notes Techniques */
             notes_techniques: string | null;
-            /** Periodes */
-            periodes: components["schemas"]["Periode"][];
             priorite: components["schemas"]["PrioriteIntervention"];
-            /** Rapport */
-            rapport: string | null;
             /** Satisfaction Client */
             satisfaction_client: number | null;
             /** Solution */
             solution: string | null;
-            /** Sous Garantie */
-            sous_garantie: boolean;
             statut: components["schemas"]["StatutIntervention"];
             /** Technicien Id */
             technicien_id: number | null;
@@ -2548,13 +2354,7 @@ export interface components {
             duree_reelle?: number | string | null;
             /** Notes Techniques */
             notes_techniques?: string | null;
-            /** Periodes */
-            periodes?: components["schemas"]["PeriodeIn"][] | null;
             priorite?: components["schemas"]["PrioriteIntervention"] | null;
-            /** Rapport */
-            rapport?: string | null;
-            /** Solution */
-            solution?: string | null;
             /** Titre */
             titre?: string | null;
             type_intervention?: components["schemas"]["TypeIntervention"] | null;
@@ -3019,48 +2819,6 @@ export interface components {
             /** Taux */
             taux: string;
         };
-        /** Periode */
-        Periode: {
-            /**
-             * Debut
-             * Format: date-time
-             */
-            debut: string;
-            /** Fin */
-            fin: string | null;
-            /** Motif */
-            motif?: ("client" | "pieces" | "technique" | "autre") | null;
-            /**
-             * Statut
-             * @enum {string}
-             */
-            statut: "en_cours" | "en_attente";
-        };
-        /**
-         * PeriodeIn
-         * @description A working (`en_cours`) or waiting (`en_attente`) period, as corrected by staff.
-         */
-        PeriodeIn: {
-            /**
-             * Debut
-             * Format: date-time
-             * @description ISO 8601 with a UTC offset, years 1900 to 2200
-             */
-            debut: string;
-            /**
-             * Fin
-             * Format: date-time
-             * @description ISO 8601 with a UTC offset, years 1900 to 2200
-             */
-            fin: string;
-            /** Motif */
-            motif?: ("client" | "pieces" | "technique" | "autre") | null;
-            /**
-             * Statut
-             * @enum {string}
-             */
-            statut: "en_cours" | "en_attente";
-        };
         /** PieceCreate */
         PieceCreate: {
             /** Description */
@@ -3219,11 +2977,6 @@ export interface components {
             notes_planning: string | null;
             /** Rappel Envoye */
             rappel_envoye: boolean;
-            /**
-             * Statut
-             * @description planifie, or annule once the intervention is cancelled
-             */
-            statut: string;
             /** Technicien Id */
             technicien_id: number | null;
             /** Version */
@@ -3654,7 +3407,7 @@ export interface components {
             /** Is Active */
             is_active: boolean;
             /** Notes Competences */
-            notes_competences: string | null;
+            notes_competences?: string | null;
             /** Specialite */
             specialite: string | null;
             /**
@@ -3706,11 +3459,6 @@ export interface components {
             commentaire?: string | null;
             /** Diagnostic */
             diagnostic?: string | null;
-            /**
-             * Motif Attente
-             * @description why it waits (en_attente): client, pieces, technique, autre
-             */
-            motif_attente?: ("client" | "pieces" | "technique" | "autre") | null;
             /** Solution */
             solution?: string | null;
             statut: components["schemas"]["StatutIntervention"];
@@ -3829,7 +3577,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    jwks_api_v1_auth_jwks_json_get: {
+    keys_jwks: {
         parameters: {
             query?: never;
             header?: never;
@@ -3847,9 +3595,18 @@ export interface operations {
                     "application/json": components["schemas"]["JWKS"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_keys_api_v1_auth_keys_get: {
+    keys_list_keys: {
         parameters: {
             query?: never;
             header?: never;
@@ -3867,9 +3624,36 @@ export interface operations {
                     "application/json": components["schemas"]["SigningKeyRead"][];
                 };
             };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    rotate_api_v1_auth_keys_rotate_post: {
+    keys_rotate: {
         parameters: {
             query?: never;
             header?: never;
@@ -3887,9 +3671,45 @@ export interface operations {
                     "application/json": components["schemas"]["SigningKeyRead"];
                 };
             };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_key_api_v1_auth_keys__kid__get: {
+    keys_get_key: {
         parameters: {
             query?: never;
             header?: never;
@@ -3909,6 +3729,42 @@ export interface operations {
                     "application/json": components["schemas"]["SigningKeyRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -3918,9 +3774,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    retire_api_v1_auth_keys__kid__retire_post: {
+    keys_retire: {
         parameters: {
             query?: never;
             header?: never;
@@ -3940,6 +3805,51 @@ export interface operations {
                     "application/json": components["schemas"]["SigningKeyRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -3949,9 +3859,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    login_api_v1_auth_login_post: {
+    auth_login: {
         parameters: {
             query?: never;
             header?: never;
@@ -3973,8 +3892,26 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description bad credentials, token or account */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4002,7 +3939,7 @@ export interface operations {
             };
         };
     };
-    logout_api_v1_auth_logout_post: {
+    auth_logout: {
         parameters: {
             query?: never;
             header?: never;
@@ -4022,8 +3959,35 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description bad credentials, token or account */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4040,9 +4004,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    me_api_v1_auth_me_get: {
+    auth_me: {
         parameters: {
             query?: never;
             header?: never;
@@ -4069,9 +4042,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    refresh_api_v1_auth_refresh_post: {
+    auth_refresh: {
         parameters: {
             query?: never;
             header?: never;
@@ -4093,6 +4084,15 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description bad credentials, token or account */
             401: {
                 headers: {
@@ -4102,35 +4102,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input (problem+json naming each field) */
-            422: {
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    get_avoir_api_v1_avoirs__avoir_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                avoir_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AvoirDetail"];
                 };
             };
             /** @description Invalid input (problem+json naming each field) */
@@ -4142,28 +4120,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-        };
-    };
-    avoir_pdf_api_v1_avoirs__avoir_id__pdf_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                avoir_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid input (problem+json naming each field) */
-            422: {
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4173,7 +4131,7 @@ export interface operations {
             };
         };
     };
-    list_clients_api_v1_clients_get: {
+    clients_list_clients: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -4200,6 +4158,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ClientRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4209,9 +4194,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_client_api_v1_clients_post: {
+    clients_create_client: {
         parameters: {
             query?: never;
             header?: {
@@ -4236,6 +4230,42 @@ export interface operations {
                     "application/json": components["schemas"]["ClientRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4245,9 +4275,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_client_api_v1_clients__client_id__get: {
+    clients_get_client: {
         parameters: {
             query?: never;
             header?: never;
@@ -4267,6 +4306,42 @@ export interface operations {
                     "application/json": components["schemas"]["ClientRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4276,9 +4351,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    delete_client_api_v1_clients__client_id__delete: {
+    clients_delete_client: {
         parameters: {
             query?: never;
             header?: never;
@@ -4296,6 +4380,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4305,9 +4434,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_client_api_v1_clients__client_id__patch: {
+    clients_update_client: {
         parameters: {
             query?: never;
             header?: {
@@ -4334,6 +4472,60 @@ export interface operations {
                     "application/json": components["schemas"]["ClientRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version (problem+json) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4343,9 +4535,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_competences_api_v1_competences_get: {
+    competences_list_competences: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -4370,6 +4571,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_CompetenceRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4379,9 +4607,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_competence_api_v1_competences_post: {
+    competences_create_competence: {
         parameters: {
             query?: never;
             header?: {
@@ -4406,6 +4643,42 @@ export interface operations {
                     "application/json": components["schemas"]["CompetenceRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4415,9 +4688,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_competence_api_v1_competences__competence_id__get: {
+    competences_get_competence: {
         parameters: {
             query?: never;
             header?: never;
@@ -4437,6 +4719,42 @@ export interface operations {
                     "application/json": components["schemas"]["CompetenceRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4446,9 +4764,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    delete_competence_api_v1_competences__competence_id__delete: {
+    competences_delete_competence: {
         parameters: {
             query?: never;
             header?: never;
@@ -4466,6 +4793,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4475,9 +4847,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_competence_api_v1_competences__competence_id__patch: {
+    competences_update_competence: {
         parameters: {
             query?: never;
             header?: {
@@ -4504,6 +4885,60 @@ export interface operations {
                     "application/json": components["schemas"]["CompetenceRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version (problem+json) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4513,9 +4948,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_contrats_api_v1_contrats_get: {
+    contrats_list_contrats: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -4540,6 +4984,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ContratRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4549,9 +5020,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_contrat_api_v1_contrats_post: {
+    contrats_create_contrat: {
         parameters: {
             query?: never;
             header?: {
@@ -4576,6 +5056,42 @@ export interface operations {
                     "application/json": components["schemas"]["ContratRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4585,9 +5101,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_contrat_api_v1_contrats__contrat_id__get: {
+    contrats_get_contrat: {
         parameters: {
             query?: never;
             header?: never;
@@ -4607,6 +5132,42 @@ export interface operations {
                     "application/json": components["schemas"]["ContratRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4616,9 +5177,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_contrat_api_v1_contrats__contrat_id__patch: {
+    contrats_update_contrat: {
         parameters: {
             query?: never;
             header?: never;
@@ -4642,6 +5212,51 @@ export interface operations {
                     "application/json": components["schemas"]["ContratRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4651,9 +5266,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    contrat_sla_api_v1_contrats__contrat_id__sla_get: {
+    contrats_contrat_sla: {
         parameters: {
             query?: {
                 du?: string | null;
@@ -4676,6 +5300,42 @@ export interface operations {
                     "application/json": components["schemas"]["SlaRapport"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4685,9 +5345,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_document_api_v1_documents__document_id__get: {
+    documents_get_document: {
         parameters: {
             query?: never;
             header?: never;
@@ -4707,6 +5376,42 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4716,9 +5421,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_document_content_api_v1_documents__document_id__contenu_get: {
+    documents_get_document_content: {
         parameters: {
             query?: never;
             header?: never;
@@ -4738,6 +5452,42 @@ export interface operations {
                     "application/octet-stream": unknown;
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4747,9 +5497,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_equipements_api_v1_equipements_get: {
+    equipements_list_equipements: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -4777,6 +5536,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_EquipementRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4786,9 +5572,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_equipement_api_v1_equipements_post: {
+    equipements_create_equipement: {
         parameters: {
             query?: never;
             header?: {
@@ -4813,6 +5608,42 @@ export interface operations {
                     "application/json": components["schemas"]["EquipementRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4822,9 +5653,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_equipement_api_v1_equipements__equipement_id__get: {
+    equipements_get_equipement: {
         parameters: {
             query?: never;
             header?: never;
@@ -4844,6 +5684,42 @@ export interface operations {
                     "application/json": components["schemas"]["EquipementRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4853,9 +5729,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    delete_equipement_api_v1_equipements__equipement_id__delete: {
+    equipements_delete_equipement: {
         parameters: {
             query?: never;
             header?: never;
@@ -4872,6 +5757,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description it has interventions: retired instead */
             409: {
@@ -4891,9 +5812,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_equipement_api_v1_equipements__equipement_id__patch: {
+    equipements_update_equipement: {
         parameters: {
             query?: never;
             header?: {
@@ -4920,6 +5850,60 @@ export interface operations {
                     "application/json": components["schemas"]["EquipementRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version (problem+json) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4929,33 +5913,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-        };
-    };
-    historique_equipement_api_v1_equipements__equipement_id__historique_get: {
-        parameters: {
-            query?: {
-                /** @description recompute the hash chain and report whether it holds */
-                verifier?: boolean;
-            };
-            header?: never;
-            path: {
-                equipement_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HistoriqueEquipementPage"];
-                };
-            };
-            /** @description Invalid input (problem+json naming each field) */
-            422: {
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4965,7 +5924,7 @@ export interface operations {
             };
         };
     };
-    change_statut_api_v1_equipements__equipement_id__statut_post: {
+    equipements_change_statut: {
         parameters: {
             query?: never;
             header?: never;
@@ -4989,6 +5948,51 @@ export interface operations {
                     "application/json": components["schemas"]["EquipementRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4998,9 +6002,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_factures_api_v1_factures_get: {
+    factures_list_factures: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -5025,6 +6038,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_FactureRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5034,9 +6074,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_facture_api_v1_factures_post: {
+    factures_create_facture: {
         parameters: {
             query?: never;
             header?: {
@@ -5061,6 +6110,42 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5070,9 +6155,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_facture_api_v1_factures__facture_id__get: {
+    factures_get_facture: {
         parameters: {
             query?: never;
             header?: never;
@@ -5092,6 +6186,42 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5101,9 +6231,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_facture_api_v1_factures__facture_id__patch: {
+    factures_update_facture: {
         parameters: {
             query?: never;
             header?: never;
@@ -5127,6 +6266,51 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5136,9 +6320,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    annuler_api_v1_factures__facture_id__annulation_post: {
+    factures_annuler: {
         parameters: {
             query?: never;
             header?: never;
@@ -5158,6 +6351,51 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5167,9 +6405,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    creer_avoir_api_v1_factures__facture_id__avoirs_post: {
+    factures_creer_avoir: {
         parameters: {
             query?: never;
             header?: {
@@ -5196,6 +6443,51 @@ export interface operations {
                     "application/json": components["schemas"]["AvoirDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5205,9 +6497,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    emettre_api_v1_factures__facture_id__emission_post: {
+    factures_emettre: {
         parameters: {
             query?: never;
             header?: never;
@@ -5227,6 +6528,51 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5236,9 +6582,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    add_ligne_api_v1_factures__facture_id__lignes_post: {
+    factures_add_ligne: {
         parameters: {
             query?: never;
             header?: never;
@@ -5262,6 +6617,51 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5271,9 +6671,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    delete_ligne_api_v1_factures__facture_id__lignes__ligne_id__delete: {
+    factures_delete_ligne: {
         parameters: {
             query?: never;
             header?: never;
@@ -5292,6 +6701,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5301,9 +6755,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_ligne_api_v1_factures__facture_id__lignes__ligne_id__patch: {
+    factures_update_ligne: {
         parameters: {
             query?: never;
             header?: never;
@@ -5328,6 +6791,51 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5337,9 +6845,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    payer_api_v1_factures__facture_id__paiements_post: {
+    factures_payer: {
         parameters: {
             query?: never;
             header?: never;
@@ -5363,6 +6880,51 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5372,9 +6934,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    facture_pdf_api_v1_factures__facture_id__pdf_get: {
+    factures_facture_pdf: {
         parameters: {
             query?: never;
             header?: never;
@@ -5392,6 +6963,42 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5401,9 +7008,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    penalites_api_v1_factures__facture_id__penalites_get: {
+    factures_penalites: {
         parameters: {
             query?: {
                 le?: string | null;
@@ -5425,6 +7041,42 @@ export interface operations {
                     "application/json": components["schemas"]["Penalites"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5434,9 +7086,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_interventions_api_v1_interventions_get: {
+    interventions_list_interventions: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -5470,6 +7131,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_InterventionRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5479,9 +7167,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_intervention_api_v1_interventions_post: {
+    interventions_create_intervention: {
         parameters: {
             query?: never;
             header?: {
@@ -5506,6 +7203,42 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5515,9 +7248,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_intervention_api_v1_interventions__intervention_id__get: {
+    interventions_get_intervention: {
         parameters: {
             query?: never;
             header?: never;
@@ -5537,6 +7279,42 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5546,9 +7324,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_intervention_api_v1_interventions__intervention_id__patch: {
+    interventions_update_intervention: {
         parameters: {
             query?: never;
             header?: {
@@ -5575,6 +7362,60 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version (problem+json) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5584,9 +7425,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    affecter_api_v1_interventions__intervention_id__affectation_post: {
+    interventions_affecter: {
         parameters: {
             query?: never;
             header?: never;
@@ -5610,6 +7460,51 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5619,9 +7514,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_documents_api_v1_interventions__intervention_id__documents_get: {
+    documents_list_documents: {
         parameters: {
             query?: {
                 limit?: number;
@@ -5645,6 +7549,42 @@ export interface operations {
                     "application/json": components["schemas"]["Page_DocumentRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5654,15 +7594,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    upload_document_api_v1_interventions__intervention_id__documents_post: {
+    documents_upload_document: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description retry-safe create key (1 to 200 characters) */
-                "Idempotency-Key"?: string | null;
-            };
+            header?: never;
             path: {
                 intervention_id: number;
             };
@@ -5689,6 +7635,51 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5698,9 +7689,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    evaluer_api_v1_interventions__intervention_id__evaluation_post: {
+    interventions_evaluer: {
         parameters: {
             query?: never;
             header?: never;
@@ -5724,6 +7724,51 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5733,9 +7778,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    historique_api_v1_interventions__intervention_id__historique_get: {
+    historique_historique: {
         parameters: {
             query?: {
                 /** @description recompute the hash chain and report whether it holds */
@@ -5758,6 +7812,42 @@ export interface operations {
                     "application/json": components["schemas"]["HistoriquePage"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5767,9 +7857,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_pieces_api_v1_interventions__intervention_id__pieces_get: {
+    interventions_list_pieces: {
         parameters: {
             query?: never;
             header?: never;
@@ -5789,6 +7888,42 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionPieceRead"][];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5798,9 +7933,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    consommer_api_v1_interventions__intervention_id__pieces_post: {
+    interventions_consommer: {
         parameters: {
             query?: never;
             header?: {
@@ -5827,6 +7971,51 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionPieceRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5836,9 +8025,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    retourner_api_v1_interventions__intervention_id__pieces_retour_post: {
+    interventions_retourner: {
         parameters: {
             query?: never;
             header?: {
@@ -5865,6 +8063,51 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionPieceRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5874,9 +8117,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_planning_api_v1_interventions__intervention_id__planning_get: {
+    planning_get_planning: {
         parameters: {
             query?: never;
             header?: never;
@@ -5896,6 +8148,42 @@ export interface operations {
                     "application/json": components["schemas"]["PlanningRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5905,9 +8193,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    put_planning_api_v1_interventions__intervention_id__planning_put: {
+    planning_put_planning: {
         parameters: {
             query?: never;
             header?: {
@@ -5943,6 +8240,60 @@ export interface operations {
                     "application/json": components["schemas"]["PlanningRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version (problem+json) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5952,9 +8303,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    confirm_planning_api_v1_interventions__intervention_id__planning_confirmation_post: {
+    planning_confirm_planning: {
         parameters: {
             query?: never;
             header?: never;
@@ -5974,6 +8334,51 @@ export interface operations {
                     "application/json": components["schemas"]["PlanningRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5983,9 +8388,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_reservations_api_v1_interventions__intervention_id__reservations_get: {
+    interventions_list_reservations: {
         parameters: {
             query?: never;
             header?: never;
@@ -6005,6 +8419,42 @@ export interface operations {
                     "application/json": components["schemas"]["ReservationRead"][];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6014,9 +8464,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    reserver_api_v1_interventions__intervention_id__reservations_post: {
+    interventions_reserver: {
         parameters: {
             query?: never;
             header?: {
@@ -6043,6 +8502,51 @@ export interface operations {
                     "application/json": components["schemas"]["ReservationRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6052,9 +8556,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    transition_api_v1_interventions__intervention_id__transitions_post: {
+    interventions_transition: {
         parameters: {
             query?: never;
             header?: never;
@@ -6078,8 +8591,8 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionRead"];
                 };
             };
-            /** @description Invalid input (problem+json naming each field) */
-            422: {
+            /** @description Malformed request (problem+json) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6087,30 +8600,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-        };
-    };
-    list_jours_feries_api_v1_jours_feries_get: {
-        parameters: {
-            query: {
-                annee: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["JourFerieRead"][];
-                };
-            };
-            /** @description Invalid input (problem+json naming each field) */
-            422: {
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6118,30 +8609,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-        };
-    };
-    put_jour_ferie_api_v1_jours_feries__jour__put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                jour: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["JourFerieBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JourFerieRead"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Invalid input (problem+json naming each field) */
@@ -6153,9 +8645,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_notifications_api_v1_notifications_get: {
+    notifications_list_notifications: {
         parameters: {
             query?: {
                 lu?: boolean | null;
@@ -6180,6 +8681,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_NotificationRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6189,9 +8717,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    mark_all_read_api_v1_notifications_lecture_post: {
+    notifications_mark_all_read: {
         parameters: {
             query?: never;
             header?: never;
@@ -6209,9 +8746,45 @@ export interface operations {
                     "application/json": components["schemas"]["Lues"];
                 };
             };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    unread_count_api_v1_notifications_non_lues_get: {
+    notifications_unread_count: {
         parameters: {
             query?: never;
             header?: never;
@@ -6229,9 +8802,36 @@ export interface operations {
                     "application/json": components["schemas"]["NonLues"];
                 };
             };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_preferences_api_v1_notifications_preferences_get: {
+    notifications_get_preferences: {
         parameters: {
             query?: never;
             header?: never;
@@ -6249,9 +8849,36 @@ export interface operations {
                     "application/json": components["schemas"]["Preferences"];
                 };
             };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    put_preferences_api_v1_notifications_preferences_put: {
+    notifications_put_preferences: {
         parameters: {
             query?: never;
             header?: never;
@@ -6273,6 +8900,42 @@ export interface operations {
                     "application/json": components["schemas"]["Preferences"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6282,9 +8945,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    stream_api_v1_notifications_stream_get: {
+    notifications_stream: {
         parameters: {
             query?: {
                 last_event_id?: string | null;
@@ -6306,6 +8978,33 @@ export interface operations {
                     "text/event-stream": unknown;
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6315,9 +9014,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    mark_read_api_v1_notifications__notification_id__lecture_post: {
+    notifications_mark_read: {
         parameters: {
             query?: never;
             header?: never;
@@ -6337,6 +9045,51 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6346,9 +9099,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_pieces_api_v1_pieces_get: {
+    pieces_list_pieces: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -6376,6 +9138,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_PieceRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6385,9 +9174,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_piece_api_v1_pieces_post: {
+    pieces_create_piece: {
         parameters: {
             query?: never;
             header?: {
@@ -6412,6 +9210,42 @@ export interface operations {
                     "application/json": components["schemas"]["PieceRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6421,9 +9255,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_piece_api_v1_pieces__piece_id__get: {
+    pieces_get_piece: {
         parameters: {
             query?: never;
             header?: never;
@@ -6443,6 +9286,42 @@ export interface operations {
                     "application/json": components["schemas"]["PieceRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6452,9 +9331,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    delete_piece_api_v1_pieces__piece_id__delete: {
+    pieces_delete_piece: {
         parameters: {
             query?: never;
             header?: never;
@@ -6481,6 +9369,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6490,9 +9423,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_piece_api_v1_pieces__piece_id__patch: {
+    pieces_update_piece: {
         parameters: {
             query?: never;
             header?: {
@@ -6519,6 +9461,60 @@ export interface operations {
                     "application/json": components["schemas"]["PieceRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version (problem+json) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6528,9 +9524,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_mouvements_api_v1_pieces__piece_id__mouvements_get: {
+    stock_list_mouvements: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -6555,6 +9560,42 @@ export interface operations {
                     "application/json": components["schemas"]["Page_MouvementRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6564,9 +9605,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_mouvement_api_v1_pieces__piece_id__mouvements_post: {
+    stock_create_mouvement: {
         parameters: {
             query?: never;
             header?: {
@@ -6593,6 +9643,51 @@ export interface operations {
                     "application/json": components["schemas"]["MouvementRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6602,9 +9697,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    piece_stock_api_v1_pieces__piece_id__stock_get: {
+    stock_piece_stock: {
         parameters: {
             query?: {
                 emplacement?: string | null;
@@ -6630,6 +9734,42 @@ export interface operations {
                     "application/json": components["schemas"]["Page_StockRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6639,9 +9779,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_planning_api_v1_planning_get: {
+    planning_list_planning: {
         parameters: {
             query?: {
                 technicien_id?: number | null;
@@ -6668,6 +9817,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_PlanningRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6677,9 +9853,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_schedules_api_v1_report_schedules_get: {
+    reports_list_schedules: {
         parameters: {
             query?: never;
             header?: never;
@@ -6697,9 +9882,36 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulePage"];
                 };
             };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_schedule_api_v1_report_schedules_post: {
+    reports_create_schedule: {
         parameters: {
             query?: never;
             header?: never;
@@ -6721,6 +9933,42 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6730,9 +9978,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    read_schedule_api_v1_report_schedules__schedule_id__get: {
+    reports_read_schedule: {
         parameters: {
             query?: never;
             header?: never;
@@ -6752,6 +10009,42 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6761,9 +10054,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    delete_schedule_api_v1_report_schedules__schedule_id__delete: {
+    reports_delete_schedule: {
         parameters: {
             query?: never;
             header?: never;
@@ -6781,6 +10083,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6790,9 +10137,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_schedule_api_v1_report_schedules__schedule_id__patch: {
+    reports_update_schedule: {
         parameters: {
             query?: never;
             header?: never;
@@ -6816,6 +10172,51 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6825,9 +10226,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_report_api_v1_reports_post: {
+    reports_create_report: {
         parameters: {
             query?: never;
             header?: never;
@@ -6849,6 +10259,42 @@ export interface operations {
                     "application/json": components["schemas"]["ReportRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6858,9 +10304,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    read_report_api_v1_reports__report_id__get: {
+    reports_read_report: {
         parameters: {
             query?: never;
             header?: never;
@@ -6880,6 +10335,42 @@ export interface operations {
                     "application/json": components["schemas"]["ReportRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6889,9 +10380,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    report_file_api_v1_reports__report_id__fichier_get: {
+    reports_report_file: {
         parameters: {
             query?: never;
             header?: never;
@@ -6914,6 +10414,42 @@ export interface operations {
                     "text/csv; charset=utf-8": unknown;
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6923,9 +10459,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    client_stats_api_v1_stats_clients_get: {
+    stats_client_stats: {
         parameters: {
             query?: never;
             header?: never;
@@ -6943,9 +10488,36 @@ export interface operations {
                     "application/json": components["schemas"]["ClientSummaryPage"];
                 };
             };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    kpis_api_v1_stats_kpis_get: {
+    stats_kpis: {
         parameters: {
             query?: {
                 du?: string | null;
@@ -6971,6 +10543,33 @@ export interface operations {
                     "application/json": components["schemas"]["Kpis"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6980,9 +10579,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    technicien_stats_api_v1_stats_techniciens_get: {
+    stats_technicien_stats: {
         parameters: {
             query?: never;
             header?: never;
@@ -7000,35 +10608,26 @@ export interface operations {
                     "application/json": components["schemas"]["TechnicianStatsPage"];
                 };
             };
-        };
-    };
-    list_stock_api_v1_stock_get: {
-        parameters: {
-            query?: {
-                piece_id?: number | null;
-                emplacement?: string | null;
-                /** @description page size, at most 200 */
-                limit?: number;
-                /** @description next_cursor of the previous page */
-                cursor?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_StockRead_"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input (problem+json naming each field) */
-            422: {
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7038,7 +10637,7 @@ export interface operations {
             };
         };
     };
-    list_techniciens_api_v1_techniciens_get: {
+    techniciens_list_techniciens: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -7067,6 +10666,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_TechnicienRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7076,9 +10702,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_technicien_api_v1_techniciens_post: {
+    techniciens_create_technicien: {
         parameters: {
             query?: never;
             header?: {
@@ -7103,6 +10738,42 @@ export interface operations {
                     "application/json": components["schemas"]["TechnicienRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7112,9 +10783,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_technicien_api_v1_techniciens__technicien_id__get: {
+    techniciens_get_technicien: {
         parameters: {
             query?: never;
             header?: never;
@@ -7134,6 +10814,42 @@ export interface operations {
                     "application/json": components["schemas"]["TechnicienRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7143,9 +10859,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    delete_technicien_api_v1_techniciens__technicien_id__delete: {
+    techniciens_delete_technicien: {
         parameters: {
             query?: never;
             header?: never;
@@ -7163,6 +10888,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7172,9 +10942,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_technicien_api_v1_techniciens__technicien_id__patch: {
+    techniciens_update_technicien: {
         parameters: {
             query?: never;
             header?: {
@@ -7201,6 +10980,60 @@ export interface operations {
                     "application/json": components["schemas"]["TechnicienRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version (problem+json) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7210,9 +11043,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_technicien_competences_api_v1_techniciens__technicien_id__competences_get: {
+    competences_list_technicien_competences: {
         parameters: {
             query?: never;
             header?: never;
@@ -7232,6 +11074,42 @@ export interface operations {
                     "application/json": components["schemas"]["TechnicienCompetenceRead"][];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7241,9 +11119,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    set_technicien_competence_api_v1_techniciens__technicien_id__competences__competence_id__put: {
+    competences_set_technicien_competence: {
         parameters: {
             query?: never;
             header?: never;
@@ -7277,6 +11164,51 @@ export interface operations {
                     "application/json": components["schemas"]["TechnicienCompetenceRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7286,9 +11218,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    remove_technicien_competence_api_v1_techniciens__technicien_id__competences__competence_id__delete: {
+    competences_remove_technicien_competence: {
         parameters: {
             query?: never;
             header?: never;
@@ -7307,6 +11248,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7316,9 +11302,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_users_api_v1_users_get: {
+    users_list_users: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -7343,6 +11338,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_UserRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7352,9 +11374,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_user_api_v1_users_post: {
+    users_create_user: {
         parameters: {
             query?: never;
             header?: {
@@ -7379,6 +11410,42 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7388,9 +11455,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_user_api_v1_users__user_id__get: {
+    users_get_user: {
         parameters: {
             query?: never;
             header?: never;
@@ -7410,6 +11486,42 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7419,9 +11531,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    deactivate_user_api_v1_users__user_id__delete: {
+    users_deactivate_user: {
         parameters: {
             query?: never;
             header?: never;
@@ -7439,6 +11560,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7448,9 +11614,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_user_api_v1_users__user_id__patch: {
+    users_update_user: {
         parameters: {
             query?: never;
             header?: {
@@ -7477,6 +11652,60 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version (problem+json) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7486,9 +11715,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    change_password_api_v1_users__user_id__password_post: {
+    users_change_password: {
         parameters: {
             query?: never;
             header?: never;
@@ -7512,8 +11750,62 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

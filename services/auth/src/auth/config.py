@@ -18,7 +18,11 @@ class Settings(ServiceSettings):
     # current signing key is trusted before re-reading it (another replica may rotate).
     key_reload_min_seconds: float = 5.0
     signing_key_cache_seconds: float = 60.0
-    # Login throttling: failures per account and per client IP within one window.
+    # Login throttling (auth.tokens.throttle): failures within one window per account and
+    # client address (lock-out of that address), per address across accounts (lock-out),
+    # and per account across addresses (growing delays after `delay_after` failures).
     login_max_failures_per_account: int = Field(default=10, ge=1)
     login_max_failures_per_ip: int = Field(default=50, ge=1)
     login_failure_window_seconds: int = Field(default=900, ge=1)
+    login_account_delay_after: int = Field(default=20, ge=1)
+    login_account_delay_max_seconds: int = Field(default=60, ge=1)

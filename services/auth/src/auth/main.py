@@ -17,6 +17,7 @@ from auth.internal.router import router as internal_router
 from auth.keys.router import router as keys_router
 from auth.keys.service import KeyStore, ensure_signing_key, fernet_for
 from auth.techniciens.router import router as techniciens_router
+from auth.tokens import revocation
 from auth.tokens.router import router as tokens_router
 from auth.tokens.throttle import LoginThrottle
 from auth.users.router import router as users_router
@@ -63,14 +64,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         current_ttl_seconds=settings.signing_key_cache_seconds,
     )
     # The auth service verifies its own tokens against its own key store, not over HTTP.
+    # Revoked users and sessions are refused here too (the markers create_service_app reads).
     app.state.verifier = TokenVerifier(
-        app.state.key_store, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+        app.state.key_store,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        revocations=app.state.verifier.revocations,
     )
     app.state.redis = aioredis.from_url(redis_client_url(settings.redis_url))
+    revocation.configure(
+        app.state.redis, settings.access_token_ttl_seconds, settings.revocation_prefix
+    )
     app.state.login_throttle = LoginThrottle(
         app.state.redis,
         max_per_account=settings.login_max_failures_per_account,
         max_per_ip=settings.login_max_failures_per_ip,
         window_seconds=settings.login_failure_window_seconds,
+        account_delay_after=settings.login_account_delay_after,
+        account_delay_max_seconds=settings.login_account_delay_max_seconds,
     )
     return app

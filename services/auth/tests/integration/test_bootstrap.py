@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from shared.db import Database
 
 
-def run_bootstrap(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_bootstrap(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "auth.bootstrap"],
+        [sys.executable, "-m", "auth.bootstrap", *args],
         env={**os.environ, **env},
         capture_output=True,
         text=True,
@@ -83,3 +83,44 @@ async def test_bootstrap_with_a_given_password_prints_nothing(test_env, migrate,
         "/api/v1/auth/login", json={"username": username, "password": "chosen-admin-pw"}
     )
     assert response.status_code == 200
+
+
+async def test_a_lost_password_is_reset_from_the_command_line(test_env, migrate, client) -> None:
+    """Issue 7, item 15: `python -m auth.bootstrap --reset-password USER`."""
+    migrate("auth")
+    username = f"boot{uuid.uuid4().hex[:10]}"
+    env = {
+        "DATABASE_URL": test_env["DATABASE_URL"],
+        "MIF_ADMIN_USERNAME": username,
+        "MIF_ADMIN_EMAIL": f"{username}@localhost",
+        "MIF_ADMIN_PASSWORD": "lost-and-forgotten-Zq7",
+    }
+    assert (await asyncio.to_thread(run_bootstrap, env)).returncode == 0
+
+    chosen = {**env, "MIF_ADMIN_PASSWORD": "Kasbah-des-Oudayas-1666"}
+    reset = await asyncio.to_thread(run_bootstrap, chosen, "--reset-password", username)
+    assert reset.returncode == 0, reset.stderr
+    assert "new password" not in reset.stdout
+
+    async def login(password: str) -> int:
+        body = {"username": username, "password": password}
+        return (await client.post("/api/v1/auth/login", json=body)).status_code
+
+    assert await login("lost-and-forgotten-Zq7") == 401
+    assert await login("Kasbah-des-Oudayas-1666") == 200
+
+    generated = await asyncio.to_thread(
+        run_bootstrap, {**env, "MIF_ADMIN_PASSWORD": ""}, "--reset-password", username
+    )
+    assert generated.returncode == 0, generated.stderr
+    (line,) = [x for x in generated.stdout.splitlines() if x.startswith("new password: ")]
+    assert await login(line.removeprefix("new password: ")) == 200
+    assert await login("Kasbah-des-Oudayas-1666") == 401
+
+    weak = {**env, "MIF_ADMIN_PASSWORD": "password123"}
+    refused = await asyncio.to_thread(run_bootstrap, weak, "--reset-password", username)
+    assert refused.returncode == 2
+    assert "too easy to guess" in refused.stderr
+    unknown = await asyncio.to_thread(run_bootstrap, chosen, "--reset-password", "nobody-here")
+    assert unknown.returncode == 3
+    assert "no user 'nobody-here'" in unknown.stderr

@@ -74,6 +74,10 @@ async def test_create_read_update_delete(client, factory, db_session, tokens) ->
         "niveau_service": "gold",
         "ville": "Safi",
         "is_active": True,
+        "ice": None,
+        "adresse_facturation": None,
+        "email": customer["email"],
+        "full_name": customer["full_name"],
     }
     assert found[2][1]["is_active"] is False
 
@@ -84,3 +88,45 @@ async def test_nom_entreprise_is_required(client, factory) -> None:
     )
     assert response.status_code == 422
     assert "nom_entreprise" in {e["field"] for e in response.json()["errors"]}
+
+
+async def test_staff_only_fields_are_not_shown_to_the_client_itself(client, factory) -> None:
+    """Issue 7, item 10: `notes_commerciales` is for staff; the client reading itself does
+    not see it (not even as null), staff do."""
+    customer = await factory.client(notes_commerciales="négocie dur, relancer en mars")
+    own = factory.bearer(await factory.login(customer["username"]))
+    mine = await client.get(f"/api/v1/clients/{customer['id']}", headers=own)
+    assert mine.status_code == 200
+    assert "notes_commerciales" not in mine.json()
+    assert mine.json()["nom_entreprise"] == customer["nom_entreprise"]
+    staff = await client.get(f"/api/v1/clients/{customer['id']}", headers=factory.admin)
+    assert staff.json()["notes_commerciales"] == "négocie dur, relancer en mars"
+
+
+async def test_billing_identity_is_kept_checked_and_published(client, factory, db_session) -> None:
+    """API.md: `ice` (15 digits) and `adresse_facturation`, carried by client.* events for
+    billing's replica (docs/EVENTS.md)."""
+    adresse = "Zone industrielle Sidi Bernoussi, lot 12\n20600 Casablanca"
+    customer = await factory.client(ice="001525874000089", adresse_facturation=adresse)
+    assert customer["ice"] == "001525874000089"
+    assert customer["adresse_facturation"] == adresse
+    url = f"/api/v1/clients/{customer['id']}"
+    for bad in ("1525874000089", "00152587400008X", "0015258740000891"):
+        response = await client.patch(url, json={"ice": bad}, headers=factory.admin)
+        assert response.status_code == 422, bad
+        assert response.json()["errors"][0]["field"] == "ice"
+    response = await client.patch(url, json={"ice": "002222333000044"}, headers=factory.admin)
+    assert response.status_code == 200
+    async with db_session() as session:
+        data = (
+            await session.execute(
+                sa.text(
+                    "SELECT payload FROM auth.outbox WHERE type = 'client.updated' "
+                    "AND payload->>'aggregate_id' = :id ORDER BY seq DESC LIMIT 1"
+                ),
+                {"id": str(customer["id"])},
+            )
+        ).scalar_one()["data"]
+    assert data["ice"] == "002222333000044"
+    assert data["adresse_facturation"] == adresse
+    assert data["email"] == customer["email"] and data["full_name"] == customer["full_name"]

@@ -223,3 +223,16 @@ async def test_creating_a_technicien_never_talks_to_the_broker(
         body = {"user": factory.user_body(), "specialite": "vide"}
         response = await http.post("/api/v1/techniciens", json=body, headers=factory.admin)
     assert response.status_code == 201, response.text
+
+
+async def test_staff_only_fields_are_not_shown_to_the_technician_itself(client, factory) -> None:
+    """Issue 7, item 10: `notes_competences` is for staff; the technician reading itself
+    does not see it (not even as null), staff do."""
+    technicien = await factory.technicien(notes_competences="à former sur les groupes froids")
+    own = factory.bearer(await factory.login(technicien["username"]))
+    mine = await client.get(f"/api/v1/techniciens/{technicien['id']}", headers=own)
+    assert mine.status_code == 200
+    assert "notes_competences" not in mine.json()
+    assert mine.json()["username"] == technicien["username"]
+    staff = await client.get(f"/api/v1/techniciens/{technicien['id']}", headers=factory.admin)
+    assert staff.json()["notes_competences"] == "à former sur les groupes froids"

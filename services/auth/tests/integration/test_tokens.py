@@ -25,7 +25,8 @@ async def test_login_issues_eddsa_access_token_with_the_contract_claims(client, 
     assert claims["username"] == technicien["username"]
     assert claims["role"] == "technicien" and claims["typ"] == "access"
     assert claims["technicien_id"] == technicien["id"] and "client_id" not in claims
-    assert claims["iss"] == ISSUER and claims["exp"] - claims["iat"] == 900 and claims["jti"]
+    assert claims["iss"] == ISSUER and claims["jti"]
+    assert round(claims["exp"] - claims["iat"], 3) == 900
 
 
 async def test_me_returns_the_user_with_its_profile_id(client, factory) -> None:
@@ -269,3 +270,19 @@ async def test_me_is_one_query(client, factory, monkeypatch) -> None:
     assert response.json()["technicien_id"] == technicien["id"]
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 1, statements
+
+
+async def test_metrics_show_the_outbox_backlog_its_age_and_the_pool(client, factory) -> None:
+    """Issue 7, item 13: the relay's backlog and lateness, and the database pool, on the
+    service's /metrics (the relay is not running here: the event just written waits)."""
+    await factory.user()
+    text = (await client.get("/metrics")).text
+    values = {
+        line.split(" ")[0]: float(line.split(" ")[1])
+        for line in text.splitlines()
+        if line.startswith(("mif_outbox", "mif_db_pool")) and 'service="auth"' in line
+    }
+    assert values['mif_outbox_backlog{service="auth"}'] >= 1
+    assert values['mif_outbox_oldest_age_seconds{service="auth"}'] >= 0
+    assert 'mif_db_pool_checked_out{service="auth"}' in values
+    assert 'mif_db_pool_size{service="auth"}' in values

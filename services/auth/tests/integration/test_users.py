@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 OUTBOX = "SELECT type, payload FROM auth.outbox WHERE payload->>'aggregate_id' = :id ORDER BY seq"
@@ -177,17 +178,21 @@ async def test_users_change_their_own_password_with_the_current_one(client, fact
     url = f"/api/v1/users/{user['id']}/password"
     me = factory.bearer(pair)
     wrong = await client.post(
-        url, json={"current_password": "wrong-password", "new_password": "n3w-passw0rd"}, headers=me
+        url,
+        json={"current_password": "wrong-password", "new_password": "Cedre-Ifran-9"},
+        headers=me,
     )
     assert wrong.status_code == 403
-    missing = await client.post(url, json={"new_password": "n3w-passw0rd"}, headers=me)
+    missing = await client.post(url, json={"new_password": "Cedre-Ifran-9"}, headers=me)
     assert missing.status_code == 403
     short = await client.post(
         url, json={"current_password": factory.password, "new_password": "short"}, headers=me
     )
     assert short.status_code == 422
     ok = await client.post(
-        url, json={"current_password": factory.password, "new_password": "n3w-passw0rd"}, headers=me
+        url,
+        json={"current_password": factory.password, "new_password": "Cedre-Ifran-9"},
+        headers=me,
     )
     assert ok.status_code == 200, ok.text
     # the old password no longer works, the new one does, other sessions are revoked
@@ -195,7 +200,7 @@ async def test_users_change_their_own_password_with_the_current_one(client, fact
         "/api/v1/auth/login", json={"username": user["username"], "password": factory.password}
     )
     assert old.status_code == 401
-    await factory.login(user["username"], "n3w-passw0rd")
+    await factory.login(user["username"], "Cedre-Ifran-9")
     refresh = await client.post(
         "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
     )
@@ -205,7 +210,7 @@ async def test_users_change_their_own_password_with_the_current_one(client, fact
 async def test_password_of_someone_else(client, factory) -> None:
     user, other = await factory.user(), await factory.user()
     me = factory.bearer(await factory.login(user["username"]))
-    body = {"current_password": factory.password, "new_password": "n3w-passw0rd"}
+    body = {"current_password": factory.password, "new_password": "Cedre-Ifran-9"}
     response = await client.post(f"/api/v1/users/{other['id']}/password", json=body, headers=me)
     assert response.status_code == 404
     by_admin = await client.post(
@@ -259,3 +264,85 @@ async def test_an_admin_cannot_lock_itself_out(client, factory) -> None:
     assert (
         await client.delete(f"/api/v1/users/{me['id']}", headers=factory.admin)
     ).status_code == 204
+
+
+async def test_usernames_and_emails_are_unique_ignoring_case(client, factory) -> None:
+    """Issue 7, item 4: no `ADMIN` beside `admin`, by create or by PATCH; `Admin` signs in
+    as `admin`."""
+    first = await factory.user()
+    name = first["username"]
+    clash = factory.user_body(username=name.upper())
+    response = await client.post(
+        "/api/v1/users", json={**clash, "role": "responsable"}, headers=factory.admin
+    )
+    assert response.status_code == 409
+    assert response.json()["errors"] == [{"field": "username", "message": "already taken"}]
+    second = await factory.user()
+    response = await client.patch(
+        f"/api/v1/users/{second['id']}", json={"username": name.capitalize()}, headers=factory.admin
+    )
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["field"] == "username"
+    profile = {"user": factory.user_body(username=name.swapcase()), "nom_entreprise": "SARL X"}
+    response = await client.post("/api/v1/clients", json=profile, headers=factory.admin)
+    assert response.status_code == 409
+    pair = await factory.login(name.upper())
+    me = await client.get("/api/v1/auth/me", headers=factory.bearer(pair))
+    assert me.json()["id"] == first["id"]
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("password123", "too easy to guess"),  # among the most common passwords
+        ("azertyuiop", "too easy to guess"),  # a keyboard row
+        ("qwerty2024!", "too easy to guess"),
+    ],
+)
+async def test_common_passwords_are_refused(client, factory, password: str, why: str) -> None:
+    """Issue 7, item 10: more than 8 characters of anything is not enough."""
+    body = {**factory.user_body(password=password), "role": "responsable"}
+    response = await client.post("/api/v1/users", json=body, headers=factory.admin)
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["field"] == "password"
+    assert why in error["message"]
+
+
+async def test_passwords_containing_the_users_names_are_refused(client, factory) -> None:
+    """Issue 7, item 10: the username, the e-mail's local part and the words of the full
+    name, in any case, on create (users and profiles) and on change."""
+    body = {
+        "username": "khadija.benali",
+        "email": "kbenali@atlas-ciments.ma",
+        "full_name": "Khadija Benali",
+    }
+    for password in ("Khadija.Benali-1987", "xKBENALI@2031zz", "Vive-Benali-7731"):
+        create = {**body, "password": password, "role": "responsable"}
+        response = await client.post("/api/v1/users", json=create, headers=factory.admin)
+        assert response.status_code == 422, password
+        assert response.json()["errors"][0]["field"] == "password"
+        assert "name, username or e-mail" in response.json()["errors"][0]["message"]
+    profile = {"user": {**body, "password": "Khadija-Souss-2044"}, "specialite": "froid"}
+    response = await client.post("/api/v1/techniciens", json=profile, headers=factory.admin)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "user.password"
+    user = await factory.user(full_name="Youssef Alaoui")
+    pair = await factory.login(user["username"])
+    change = {"current_password": factory.password, "new_password": "Alaoui-Agadir-2044"}
+    response = await client.post(
+        f"/api/v1/users/{user['id']}/password", json=change, headers=factory.bearer(pair)
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "new_password",
+            "message": "the password must not contain the user's name, username or e-mail",
+        }
+    ]
+    change["new_password"] = "password1234"
+    response = await client.post(
+        f"/api/v1/users/{user['id']}/password", json=change, headers=factory.bearer(pair)
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "new_password"

@@ -17,7 +17,7 @@ def valid_user(**overrides: object) -> dict[str, object]:
         "username": "karim.t",
         "email": "Karim@Example.MA",
         "full_name": " Karim T ",
-        "password": "12345678",
+        "password": "Cedre-Ifrane-2031",
         "role": "responsable",
     }
     body.update(overrides)

@@ -60,6 +60,9 @@ class Settings(ServiceSettings):
     # networks, where Prometheus scrapes from.
     metrics_allow: str = "127.0.0.1/8,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 
+    # Strict-Transport-Security on answers to requests that came over TLS (0: never).
+    hsts_max_age_seconds: int = 31_536_000
+
     openapi_cache_seconds: float = 60.0
     # Per-request access lines cost a fifth of the gateway's CPU; the services log every
     # request with the same X-Request-ID, so the gateway logs only what it answers itself.

@@ -7,6 +7,7 @@ from shared.revocation import Revocations
 from shared.security import RemoteJWKS, TokenVerifier
 from starlette.types import Message, Receive, Scope, Send
 
+from gateway import headers as security_headers
 from gateway.config import Settings
 from gateway.console import install_console
 from gateway.ops import create_ops_app
@@ -14,6 +15,7 @@ from gateway.proxy import Proxy, new_request_id, valid_request_id
 from gateway.routes import RouteTable
 
 log = get_logger("gateway")
+CONSOLE_CSP = security_headers.CONSOLE_CSP.encode()
 
 
 class Gateway:
@@ -28,7 +30,11 @@ class Gateway:
             self.jwks,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
-            revocations=Revocations(settings.redis_url) if settings.revocation_check else None,
+            revocations=(
+                Revocations(settings.redis_url, prefix=settings.revocation_prefix)
+                if settings.revocation_check
+                else None
+            ),
         )
         self.ops = create_ops_app(proxy := Proxy(settings, self.routes, self.verifier, self._ops))
         self.proxy = proxy
@@ -48,9 +54,19 @@ class Gateway:
         if request_id is None or not valid_request_id(request_id):
             request_id = new_request_id().encode()
 
+        forwarded_proto = next((v for n, v in scope["headers"] if n == b"x-forwarded-proto"), None)
+        hsts = self.proxy.hsts if self.proxy.came_over_tls(scope, forwarded_proto) else None
+
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id)]
+                out = [*message.get("headers", []), (b"x-request-id", request_id)]
+                present = {name.lower() for name, _ in out}
+                out.extend(h for h in security_headers.PAGES if h[0] not in present)
+                if security_headers.CSP not in present:
+                    out.append((security_headers.CSP, CONSOLE_CSP))
+                if hsts is not None:
+                    out.append(hsts)
+                message["headers"] = out
             await send(message)
 
         await self.ops(scope, receive, send_with_id)

@@ -15,6 +15,7 @@ from shared.context import client_address, parse_ip, parse_networks, trusted
 from shared.errors import install_error_handlers, not_found
 from swagger_ui_bundle import swagger_ui_path
 
+from gateway.headers import page_csp
 from gateway.openapi import OpenAPICache
 from gateway.proxy import Proxy
 
@@ -73,14 +74,18 @@ def create_ops_app(proxy: Proxy) -> FastAPI:
     async def openapi_json() -> Response:
         return Response(await openapi.get(proxy.get_session()), media_type="application/json")
 
+    docs_page = get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="MIF ERP API",
+        swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+        swagger_css_url="/docs/assets/swagger-ui.css",
+        swagger_favicon_url="/docs/assets/favicon-32x32.png",
+    )
+    docs_csp = page_csp(bytes(docs_page.body).decode())
+
     @app.get("/docs")
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="MIF ERP API",
-            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
-            swagger_css_url="/docs/assets/swagger-ui.css",
-            swagger_favicon_url="/docs/assets/favicon-32x32.png",
-        )
+        # its one inline script (Swagger UI's setup) allowed by hash, nothing else inline
+        return HTMLResponse(docs_page.body, headers={"Content-Security-Policy": docs_csp})
 
     return app

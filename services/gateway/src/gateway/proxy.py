@@ -23,6 +23,7 @@ from shared.security import TokenVerifier
 from starlette.types import ASGIApp, Receive, Scope, Send
 from yarl import URL
 
+from gateway import headers as security_headers
 from gateway.config import Settings
 from gateway.cors import Cors
 from gateway.metrics import GatewayMetrics
@@ -150,7 +151,17 @@ class Proxy:
         self.max_header_bytes = settings.max_header_bytes
         self.max_json_body = settings.max_json_body
         self.max_upload_body = settings.max_upload_body
+        self.hsts = security_headers.hsts(settings.hsts_max_age_seconds)
         self.session: aiohttp.ClientSession | None = None
+
+    def came_over_tls(self, scope: Scope, forwarded_proto: bytes | None) -> bool:
+        """TLS to the gateway itself, or to a trusted proxy in front of it."""
+        if scope.get("scheme") == "https":
+            return True
+        if forwarded_proto != b"https" or not self.trusted_proxies:
+            return False
+        client = scope.get("client")
+        return trusted(parse_ip(client[0] if client else None), self.trusted_proxies)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -244,7 +255,12 @@ class Proxy:
             if request_id is not None and valid_request_id(request_id)
             else new_request_id()
         )
-        extra: list[tuple[bytes, bytes]] = [(b"x-request-id", rid.encode("ascii"))]
+        extra: list[tuple[bytes, bytes]] = [
+            (b"x-request-id", rid.encode("ascii")),
+            *security_headers.API,
+        ]
+        if self.hsts is not None and self.came_over_tls(scope, forwarded_proto):
+            extra.append(self.hsts)
         if origin is not None and self.cors.enabled:
             if method == "OPTIONS" and any(
                 n == b"access-control-request-method" for n, _ in raw_headers

@@ -4,6 +4,7 @@ break reading; ids are strict integers in paths and bodies."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 
 import pytest
@@ -148,3 +149,30 @@ async def test_ids_in_paths_are_strict_integers(world, bad: str) -> None:
     assert r.status_code == 422, (bad, r.text)
     r = await world.http.get(IV, params={"equipement_id": bad}, headers=world.h("admin"))
     assert r.status_code == 422, (bad, r.text)
+
+
+def _cursor(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[true]",  # a bool is not an id (500 on /equipements and documents before)
+        b"[false, 1]",
+        b"[99999999999999999999999]",  # beyond bigint
+        b"[[1]]",
+        b'[{"x": 1}]',
+        b"[1.5]",
+        b'[{"t": "not a time"}]',
+        b'["haute", {"t": "2026-01-01T00:00:00"}, true]',  # no offset, bool id
+    ],
+)
+async def test_any_cursor_the_server_did_not_make_is_400(world, raw: bytes) -> None:
+    """Issue 7, item 6."""
+    i = await world.intervention()
+    cursor = _cursor(raw)
+    for path in (E, IV, f"{IV}/{i['id']}/documents", "/api/v1/planning"):
+        r = await world.http.get(path, params={"cursor": cursor}, headers=world.h("admin"))
+        assert r.status_code == 400, (path, raw, r.status_code, r.text[:200])
+        assert r.headers["content-type"].startswith("application/problem+json")

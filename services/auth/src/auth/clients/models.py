@@ -33,5 +33,9 @@ class Client(Versioned, Base):
     contact_principal: Mapped[str | None] = mapped_column(sa.String(200))
     notes_commerciales: Mapped[str | None] = mapped_column(sa.Text)
     instructions_particulieres: Mapped[str | None] = mapped_column(sa.Text)
+    # billing identity: the Identifiant Commun de l'Entreprise (15 digits), the address
+    # invoices carry
+    ice: Mapped[str | None] = mapped_column(sa.String(15))
+    adresse_facturation: Mapped[str | None] = mapped_column(sa.Text)
 
     user: Mapped[User] = relationship(lazy="raise", innerjoin=True)

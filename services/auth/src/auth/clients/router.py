@@ -56,9 +56,11 @@ async def list_clients(
     )
 
 
-@router.get("/{client_id}", response_model=ClientRead)
+@router.get("/{client_id}", response_model=ClientRead, response_model_exclude_unset=True)
 async def get_client(client_id: int, uow: UowDep, actor: StaffOrClient) -> ClientRead:
-    return ClientRead.of(await service.get_client(uow, client_id))
+    """A client reads itself without the staff-only fields (`notes_commerciales`)."""
+    client = await service.get_client(uow, client_id)
+    return ClientRead.of(client, staff=actor.role != Role.client)
 
 
 @router.patch("/{client_id}", response_model=ClientRead)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
 from auth.clients.models import Client
 from auth.models import NiveauService, TypeClient
@@ -22,6 +23,9 @@ from auth.schemas import (
 from auth.users.models import User
 from auth.users.schemas import ProfileUserCreate
 
+# Identifiant Commun de l'Entreprise: 15 digits
+Ice = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{15}$")]
+
 
 class ClientFields(InputModel):
     nom_entreprise: Str200
@@ -36,6 +40,8 @@ class ClientFields(InputModel):
     contact_principal: Str200 | None = None
     notes_commerciales: LongText | None = None
     instructions_particulieres: LongText | None = None
+    ice: Ice | None = None
+    adresse_facturation: LongText | None = None
 
 
 class ClientCreate(ClientFields):
@@ -57,6 +63,11 @@ class ClientUpdate(PatchModel):
     contact_principal: Str200 | None = None
     notes_commerciales: LongText | None = None
     instructions_particulieres: LongText | None = None
+    ice: Ice | None = None
+    adresse_facturation: LongText | None = None
+
+
+STAFF_ONLY = frozenset({"notes_commerciales"})
 
 
 class ClientRead(ReadModel):
@@ -76,16 +87,24 @@ class ClientRead(ReadModel):
     telephone: str | None
     email_commercial: str | None
     contact_principal: str | None
-    notes_commerciales: str | None
+    # staff only: absent when a client reads itself
+    notes_commerciales: str | None = None
     instructions_particulieres: str | None
+    ice: str | None
+    adresse_facturation: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
 
     @classmethod
-    def of(cls, client: Client) -> ClientRead:
+    def of(cls, client: Client, *, staff: bool = True) -> ClientRead:
+        """`staff=False`: the client's own view, without the staff-only fields."""
         user = client.user
-        profile = {name: getattr(client, name) for name in ClientFields.model_fields}
+        profile = {
+            name: getattr(client, name)
+            for name in ClientFields.model_fields
+            if staff or name not in STAFF_ONLY
+        }
         return cls(
             id=client.id,
             user_id=client.user_id,
@@ -112,6 +131,10 @@ class ClientEventData(BaseModel):
     niveau_service: NiveauService
     ville: str | None
     is_active: bool
+    ice: str | None = None
+    adresse_facturation: str | None = None
+    email: str | None = None
+    full_name: str | None = None
 
     @classmethod
     def of(cls, client: Client, user: User) -> ClientEventData:
@@ -125,4 +148,8 @@ class ClientEventData(BaseModel):
             niveau_service=client.niveau_service,
             ville=client.ville,
             is_active=user.is_active,
+            ice=client.ice,
+            adresse_facturation=client.adresse_facturation,
+            email=user.email,
+            full_name=user.full_name,
         )

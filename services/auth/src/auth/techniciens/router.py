@@ -65,11 +65,13 @@ async def list_techniciens(
     )
 
 
-@router.get("/{technicien_id}", response_model=TechnicienRead)
+@router.get("/{technicien_id}", response_model=TechnicienRead, response_model_exclude_unset=True)
 async def get_technicien(
     technicien_id: int, uow: UowDep, actor: StaffOrTechnicien
 ) -> TechnicienRead:
-    return TechnicienRead.of(await service.get_technicien(uow, technicien_id))
+    """A technician reads itself without the staff-only fields (`notes_competences`)."""
+    technicien = await service.get_technicien(uow, technicien_id)
+    return TechnicienRead.of(technicien, staff=actor.role != Role.technicien)
 
 
 @router.patch("/{technicien_id}", response_model=TechnicienRead)

@@ -48,15 +48,18 @@ class TechnicienRead(ReadModel):
     disponibilite: Disponibilite
     equipe: str | None
     zone_geographique: str | None
-    notes_competences: str | None
+    # staff only: absent when a technician reads itself
+    notes_competences: str | None = None
     date_embauche: dt.date | None
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
 
     @classmethod
-    def of(cls, technicien: Technicien) -> TechnicienRead:
+    def of(cls, technicien: Technicien, *, staff: bool = True) -> TechnicienRead:
+        """`staff=False`: the technician's own view, without the staff-only fields."""
         user = technicien.user
+        staff_only = {"notes_competences": technicien.notes_competences} if staff else {}
         return cls(
             id=technicien.id,
             user_id=technicien.user_id,
@@ -68,11 +71,11 @@ class TechnicienRead(ReadModel):
             disponibilite=technicien.disponibilite,
             equipe=technicien.equipe,
             zone_geographique=technicien.zone_geographique,
-            notes_competences=technicien.notes_competences,
             date_embauche=technicien.date_embauche,
             created_at=technicien.created_at,
             updated_at=technicien.updated_at,
             version=technicien.version,
+            **staff_only,
         )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import time
 import uuid
 from typing import Any
 
@@ -18,7 +19,7 @@ from shared.uow import UnitOfWork
 
 from auth.config import Settings
 from auth.keys.service import KeyStore
-from auth.tokens import repository
+from auth.tokens import repository, revocation
 from auth.tokens.models import RefreshToken
 from auth.tokens.schemas import MeRead, TokenPair
 from auth.tokens.throttle import LoginThrottle
@@ -41,10 +42,16 @@ def hash_token(token: str) -> str:
 
 
 async def issue_access_token(
-    principal: Principal, key_store: KeyStore, uow: UnitOfWork, settings: Settings
+    principal: Principal,
+    key_store: KeyStore,
+    uow: UnitOfWork,
+    settings: Settings,
+    family_id: uuid.UUID,
 ) -> str:
     key = await key_store.signing_key(uow.session)
-    now = int(utcnow().timestamp())
+    # `iat` to the millisecond: a token issued just after a revocation is not taken for
+    # one issued before it; `sid` (the refresh-token family) lets logout revoke a session.
+    issued_at = round(time.time(), 3)
     claims: dict[str, Any] = {
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
@@ -52,9 +59,10 @@ async def issue_access_token(
         "username": principal.username,
         "role": str(principal.role),
         "typ": "access",
-        "iat": now,
-        "exp": now + settings.access_token_ttl_seconds,
+        "iat": issued_at,
+        "exp": round(issued_at + settings.access_token_ttl_seconds, 3),
         "jti": uuid.uuid4().hex,
+        "sid": str(family_id),
     }
     if principal.technicien_id is not None:
         claims["technicien_id"] = principal.technicien_id
@@ -89,7 +97,7 @@ async def _pair(
     settings: Settings,
 ) -> tuple[TokenPair, RefreshToken]:
     refresh_token, row = await _new_refresh_token(uow, principal.id, family_id, settings)
-    access_token = await issue_access_token(principal, key_store, uow, settings)
+    access_token = await issue_access_token(principal, key_store, uow, settings, family_id)
     pair = TokenPair(
         access_token=access_token,
         refresh_token=refresh_token,
@@ -119,7 +127,7 @@ async def login(
         raise unauthorized("wrong username or password")
     if not principal.is_active:
         raise unauthorized("this account is deactivated")
-    await throttle.reset_account(username)
+    await throttle.reset_account(username, meta.client_ip)
     if needs_rehash(principal.hashed_password):
         user = await users_repository.Users(uow).get(principal.id, for_update=True)
         if user is not None:
@@ -149,6 +157,7 @@ async def refresh(
             family_id=str(row.family_id),
             revoked=revoked,
         )
+        await revocation.revoke_session(str(row.family_id))
         raise RefreshTokenReused
     if row.expires_at <= now:
         raise unauthorized("refresh token expired")
@@ -169,6 +178,7 @@ async def logout(uow: UnitOfWork, actor: CurrentUser, refresh_token: str) -> Non
     if row is None or row.user_id != actor.id:
         return
     await repository.revoke_family(uow.session, row.family_id, utcnow())
+    await revocation.revoke_session(str(row.family_id))
 
 
 async def me(uow: UnitOfWork, actor: CurrentUser) -> MeRead:

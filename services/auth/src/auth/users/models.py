@@ -16,6 +16,9 @@ class User(Versioned, Base):
         sa.Index("idx_user_email_active", "email", "is_active"),
         sa.Index("idx_user_username_role", "username", "role"),
         sa.Index("idx_active_users", "role", postgresql_where=sa.text("is_active")),
+        # unique ignoring case: no `ADMIN` beside `admin`; also the login lookup's index
+        sa.Index("uq_users_username_ci", sa.func.lower(sa.text("username")), unique=True),
+        sa.Index("uq_users_email_ci", sa.func.lower(sa.text("email")), unique=True),
     )
 
     id: Mapped[int] = mapped_column(sa.Integer, sa.Identity(), primary_key=True)

@@ -36,7 +36,8 @@ class Users(Repository[User]):
         return await self.page(cursor=cursor, limit=limit, where=where, item=item)
 
     async def by_username(self, username: str) -> User | None:
-        statement = sa.select(User).where(User.username == username)
+        """Unique ignoring case (the `lower(username)` index)."""
+        statement = sa.select(User).where(sa.func.lower(User.username) == username.lower())
         return (await self.session.execute(statement)).scalar_one_or_none()
 
 
@@ -78,7 +79,9 @@ _PRINCIPAL = (
     .outerjoin(Client, Client.user_id == User.id)
 )
 _PRINCIPAL_BY_ID = _PRINCIPAL.where(User.id == sa.bindparam("id"))
-_PRINCIPAL_BY_USERNAME = _PRINCIPAL.where(User.username == sa.bindparam("username"))
+_PRINCIPAL_BY_USERNAME = _PRINCIPAL.where(
+    sa.func.lower(User.username) == sa.func.lower(sa.bindparam("username"))
+)
 
 
 def _principal(row: dict[str, Any] | None) -> Principal | None:
@@ -94,4 +97,5 @@ async def principal_by_id(uow: UnitOfWork, user_id: int) -> Principal | None:
 
 
 async def principal_by_username(uow: UnitOfWork, username: str) -> Principal | None:
+    """Usernames are unique ignoring case, so `Admin` signs in as `admin`."""
     return _principal(await uow.fetch_one(_PRINCIPAL_BY_USERNAME, {"username": username}))

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationInfo, field_validator
 from shared.security import Role
 
 from auth.schemas import Email, FullName, InputModel, Password, PatchModel, ReadModel, Username
 from auth.users.models import User
+from auth.users.passwords import password_problem
+
+
+def _strong(password: str, info: ValidationInfo) -> str:
+    """The fields before `password` (username, email, full_name) are validated already."""
+    names = [info.data.get(name) for name in ("username", "email", "full_name")]
+    problem = password_problem(password, names)
+    if problem is not None:
+        raise ValueError(problem)
+    return password
 
 
 class UserCreate(InputModel):
@@ -19,6 +29,8 @@ class UserCreate(InputModel):
     role: Role
     is_active: bool = True
 
+    _strong_password = field_validator("password")(_strong)
+
 
 class ProfileUserCreate(InputModel):
     """The user part of a technician or client create; its role is set by the profile."""
@@ -27,6 +39,8 @@ class ProfileUserCreate(InputModel):
     email: Email
     full_name: FullName
     password: Password
+
+    _strong_password = field_validator("password")(_strong)
 
 
 class UserUpdate(PatchModel):

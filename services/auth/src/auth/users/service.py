@@ -16,8 +16,9 @@ from auth.integrity import flush_unique
 from auth.techniciens.repository import Techniciens
 from auth.techniciens.schemas import TechnicienEventData
 from auth.tokens import repository as tokens_repository
+from auth.tokens import revocation
 from auth.users.models import User
-from auth.users.passwords import hash_password, verify_password
+from auth.users.passwords import hash_password, password_problem, verify_password
 from auth.users.repository import Users
 from auth.users.schemas import (
     PasswordChange,
@@ -29,7 +30,12 @@ from auth.users.schemas import (
 
 PROFILE_ROLES = frozenset({Role.technicien, Role.client})
 
-_UNIQUE_FIELDS = {"uq_users_username": "username", "uq_users_email": "email"}
+_UNIQUE_FIELDS = {
+    "uq_users_username": "username",
+    "uq_users_email": "email",
+    "uq_users_username_ci": "username",
+    "uq_users_email_ci": "email",
+}
 
 
 async def create_user(
@@ -121,6 +127,7 @@ async def deactivate_user(uow: UnitOfWork, user: User) -> None:
 
 async def _after_deactivation(uow: UnitOfWork, user: User) -> None:
     await tokens_repository.revoke_for_user(uow.session, user.id, utcnow())
+    await revocation.revoke_user(user.id)
     uow.emit("user.deactivated", user.id, UserEventData.of(user))
     await emit_profile_event(uow, user, "deleted")
 
@@ -156,7 +163,11 @@ async def change_password(
                 "the current password is wrong",
                 errors=[{"field": "current_password", "message": "wrong password"}],
             )
+    problem = password_problem(body.new_password, (user.username, user.email, user.full_name))
+    if problem is not None:
+        raise unprocessable(problem, field="new_password")
     user.hashed_password = await hash_password(body.new_password)
     await uow.session.flush()
     await tokens_repository.revoke_for_user(uow.session, user.id, utcnow())
+    await revocation.revoke_user(user.id)
     return user

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from shared.errors import Problem
 from shared.idempotency import IdempotencyKey
-from shared.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
+from shared.pagination import ID_CURSOR, CursorQuery, LimitQuery, Page, page_of
 from shared.security import StaffDep
 from shared.uow import UowDep, request_fingerprint
 
@@ -28,12 +28,8 @@ router = APIRouter(tags=["contrats"])
 
 
 def after_id_of(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    (after_id,) = decode_cursor(cursor, 1)
-    if not isinstance(after_id, int):
-        raise Problem(400, "invalid cursor")
-    return after_id
+    after = ID_CURSOR.decode(cursor)
+    return None if after is None else after[0]
 
 
 @router.post("/contrats", status_code=201, response_model=ContratRead)

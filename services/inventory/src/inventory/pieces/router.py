@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from shared.errors import Problem
 from shared.idempotency import IdempotencyKey
-from shared.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
+from shared.pagination import ID_CURSOR, CursorQuery, LimitQuery, Page, page_of
 from shared.security import Role, require_roles
 from shared.uow import UowDep, request_fingerprint
 from shared.versioning import IfMatch
@@ -21,12 +20,8 @@ Readers = [Depends(require_roles(Role.admin, Role.responsable, Role.technicien))
 
 
 def after_id(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    (last,) = decode_cursor(cursor, 1)
-    if not isinstance(last, int):
-        raise Problem(400, "invalid cursor")
-    return last
+    after = ID_CURSOR.decode(cursor)
+    return None if after is None else after[0]
 
 
 @router.post("/pieces", status_code=201, response_model=PieceRead, dependencies=Staff)

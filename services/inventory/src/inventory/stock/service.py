@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from shared.errors import Problem, conflict, forbidden
-from shared.pagination import decode_cursor
+from shared.pagination import Cursor
 from shared.security import Role
 from shared.uow import UnitOfWork
 
@@ -14,6 +14,8 @@ from inventory import cump, replicas
 from inventory.database import SCHEMA, van, van_owner
 from inventory.schemas import MouvementCreate, TypeMouvement
 from inventory.stock import ledger
+
+STOCK_CURSOR = Cursor(int, str)  # (piece_id, emplacement)
 
 
 async def _destination_ok(uow: UnitOfWork, emplacement: str) -> None:
@@ -159,11 +161,7 @@ async def list_stock(
 ) -> list[sa.RowMapping]:
     """Stock per location, ordered by (piece_id, emplacement), keyset-paged."""
     emplacement = emplacement_visible(uow, emplacement)
-    after_piece, after_e = (None, None)
-    if cursor is not None:
-        after_piece, after_e = decode_cursor(cursor, 2)
-        if not isinstance(after_piece, int) or not isinstance(after_e, str):
-            raise Problem(400, "invalid cursor")
+    after_piece, after_e = STOCK_CURSOR.decode(cursor) or (None, None)
     rows = await uow.session.execute(
         sa.text(
             f"SELECT piece_id, emplacement, technicien_id, quantite, updated_at "

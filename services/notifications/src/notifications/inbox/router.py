@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from shared.errors import bad_request, not_found
-from shared.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
+from shared.errors import not_found
+from shared.pagination import ID_CURSOR, CursorQuery, LimitQuery, Page, page_of
 from shared.uow import UowDep
 
 from notifications.inbox import repository
@@ -27,11 +27,8 @@ async def list_notifications(
 ) -> Page[NotificationRead]:
     """One's own notifications, newest first; filters `lu`, `type_notification`."""
     assert uow.user is not None
-    before = None
-    if cursor is not None:
-        (before,) = decode_cursor(cursor, 1)
-        if not isinstance(before, int) or isinstance(before, bool):
-            raise bad_request("invalid cursor")
+    after = ID_CURSOR.decode(cursor)
+    before = None if after is None else after[0]
     rows = await repository.lister(
         uow.session,
         uow.user.id,
