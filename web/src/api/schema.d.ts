@@ -166,6 +166,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/avoirs/{avoir_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Avoir */
+        get: operations["factures_get_avoir"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/avoirs/{avoir_id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Avoir Pdf */
+        get: operations["factures_avoir_pdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clients": {
         parameters: {
             query?: never;
@@ -371,6 +405,27 @@ export interface paths {
         head?: never;
         /** Update Equipement */
         patch: operations["equipements_update_equipement"];
+        trace?: never;
+    };
+    "/api/v1/equipements/{equipement_id}/historique": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Historique Equipement
+         * @description The equipment's trail (creates, changes, lifecycle moves), oldest first; IP and user
+         *     agent for staff only.
+         */
+        get: operations["equipements_historique_equipement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/equipements/{equipement_id}/statut": {
@@ -601,7 +656,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Intervention */
+        /**
+         * Update Intervention
+         * @description Descriptive fields by role; on a cloturee intervention, staff corrections of
+         *     solution, rapport, periodes, duree_reelle, cout_reel (If-Match required: 428).
+         */
         patch: operations["interventions_update_intervention"];
         trace?: never;
     };
@@ -638,6 +697,9 @@ export interface paths {
         /**
          * Upload Document
          * @description Add a file to an intervention: staff, its technician, or its client.
+         *
+         *     With an `Idempotency-Key`, a retried upload (same file, same fields) answers the first
+         *     document again instead of adding a duplicate; the same key with another file is 422.
          */
         post: operations["documents_upload_document"];
         delete?: never;
@@ -797,6 +859,43 @@ export interface paths {
         put?: never;
         /** Transition */
         post: operations["interventions_transition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jours-feries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Jours Feries */
+        get: operations["jours_feries_list_jours_feries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jours-feries/{jour}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Jour Ferie
+         * @description Add (`ferie: true`) or remove (`false`) a date, e.g. an announced Islamic holiday.
+         */
+        put: operations["jours_feries_put_jour_ferie"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1207,6 +1306,26 @@ export interface paths {
          * @description The seed's `mv_technician_stats` (admin, responsable), with its last refresh time.
          */
         get: operations["stats_technicien_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Stock
+         * @description Stock per location; a technician sees its own van only.
+         */
+        get: operations["stock_list_stock"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1893,10 +2012,20 @@ export interface components {
             cout_acquisition?: number | string | null;
             /** @default normale */
             criticite: components["schemas"]["CriticiteEquipement"];
+            /**
+             * Date Fin Garantie
+             * @description last day of warranty (default: installation + duration)
+             */
+            date_fin_garantie?: string | null;
             /** Date Installation */
             date_installation?: string | null;
             /** Derniere Maintenance */
             derniere_maintenance?: string | null;
+            /**
+             * Duree Garantie Mois
+             * @description warranty from date_installation, in months
+             */
+            duree_garantie_mois?: number | null;
             /** Fabricant */
             fabricant?: string | null;
             /** Fournisseur */
@@ -1949,10 +2078,14 @@ export interface components {
              */
             created_at: string;
             criticite: components["schemas"]["CriticiteEquipement"];
+            /** Date Fin Garantie */
+            date_fin_garantie: string | null;
             /** Date Installation */
             date_installation: string | null;
             /** Derniere Maintenance */
             derniere_maintenance: string | null;
+            /** Duree Garantie Mois */
+            duree_garantie_mois: number | null;
             /** Fabricant */
             fabricant: string | null;
             /** Fournisseur */
@@ -1992,10 +2125,14 @@ export interface components {
             /** Cout Acquisition */
             cout_acquisition?: number | string | null;
             criticite?: components["schemas"]["CriticiteEquipement"] | null;
+            /** Date Fin Garantie */
+            date_fin_garantie?: string | null;
             /** Date Installation */
             date_installation?: string | null;
             /** Derniere Maintenance */
             derniere_maintenance?: string | null;
+            /** Duree Garantie Mois */
+            duree_garantie_mois?: number | null;
             /** Fabricant */
             fabricant?: string | null;
             /** Fournisseur */
@@ -2170,6 +2307,53 @@ export interface components {
          * @enum {string}
          */
         Granularite: "day" | "week" | "month";
+        /** HistoriqueEquipementPage */
+        HistoriqueEquipementPage: {
+            /** Items */
+            items: components["schemas"]["HistoriqueEquipementRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            verification?: components["schemas"]["VerificationRead"] | null;
+        };
+        /** HistoriqueEquipementRead */
+        HistoriqueEquipementRead: {
+            /** Action */
+            action: string;
+            /** Adresse Ip */
+            adresse_ip: string | null;
+            /** Ancienne Valeur */
+            ancienne_valeur: {
+                [key: string]: unknown;
+            } | null;
+            /** Description */
+            description: string;
+            /** Equipement Id */
+            equipement_id: number;
+            /** Hash */
+            hash: string;
+            /**
+             * Horodatage
+             * Format: date-time
+             */
+            horodatage: string;
+            /** Id */
+            id: number;
+            /** Nouvelle Valeur */
+            nouvelle_valeur: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Origine
+             * @default api
+             */
+            origine: string;
+            /** Prev Hash */
+            prev_hash: string;
+            /** User Agent */
+            user_agent: string | null;
+            /** User Id */
+            user_id: number | null;
+        };
         /** HistoriquePage */
         HistoriquePage: {
             /** Items */
@@ -2204,6 +2388,11 @@ export interface components {
             nouvelle_valeur: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Origine
+             * @default api
+             */
+            origine: string;
             /** Prev Hash */
             prev_hash: string;
             /** User Agent */
@@ -2277,6 +2466,10 @@ export interface components {
             client_id: number;
             /** Cout Estime */
             cout_estime: string | null;
+            /** Cout Main Oeuvre */
+            cout_main_oeuvre: string | null;
+            /** Cout Pieces */
+            cout_pieces: string;
             /** Cout Reel */
             cout_reel: string | null;
             /**
@@ -2284,6 +2477,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Date Affectation */
+            date_affectation: string | null;
             /**
              * Date Creation
              * Format: date-time
@@ -2299,10 +2494,19 @@ export interface components {
             date_limite: string | null;
             /** Date Planifiee */
             date_planifiee: string | null;
+            /** Date Prise En Charge */
+            date_prise_en_charge: string | null;
+            /**
+             * Delai Prise En Charge
+             * @description Response time in hours: creation -> first en_cours.
+             */
+            readonly delai_prise_en_charge: string | null;
             /** Description */
             description: string | null;
             /** Diagnostic */
             diagnostic: string | null;
+            /** Duree Attente */
+            duree_attente: string | null;
             /** Duree Estimee */
             duree_estimee: string | null;
             /** Duree Reelle */
@@ -2311,13 +2515,21 @@ export interface components {
             equipement_id: number;
             /** Id */
             id: number;
+            /** Motif Attente */
+            motif_attente: ("client" | "pieces" | "technique" | "autre") | null;
             /** Notes Techniques */
             notes_techniques: string | null;
+            /** Periodes */
+            periodes: components["schemas"]["Periode"][];
             priorite: components["schemas"]["PrioriteIntervention"];
+            /** Rapport */
+            rapport: string | null;
             /** Satisfaction Client */
             satisfaction_client: number | null;
             /** Solution */
             solution: string | null;
+            /** Sous Garantie */
+            sous_garantie: boolean;
             statut: components["schemas"]["StatutIntervention"];
             /** Technicien Id */
             technicien_id: number | null;
@@ -2354,7 +2566,13 @@ export interface components {
             duree_reelle?: number | string | null;
             /** Notes Techniques */
             notes_techniques?: string | null;
+            /** Periodes */
+            periodes?: components["schemas"]["PeriodeIn"][] | null;
             priorite?: components["schemas"]["PrioriteIntervention"] | null;
+            /** Rapport */
+            rapport?: string | null;
+            /** Solution */
+            solution?: string | null;
             /** Titre */
             titre?: string | null;
             type_intervention?: components["schemas"]["TypeIntervention"] | null;
@@ -2819,6 +3037,48 @@ export interface components {
             /** Taux */
             taux: string;
         };
+        /** Periode */
+        Periode: {
+            /**
+             * Debut
+             * Format: date-time
+             */
+            debut: string;
+            /** Fin */
+            fin: string | null;
+            /** Motif */
+            motif?: ("client" | "pieces" | "technique" | "autre") | null;
+            /**
+             * Statut
+             * @enum {string}
+             */
+            statut: "en_cours" | "en_attente";
+        };
+        /**
+         * PeriodeIn
+         * @description A working (`en_cours`) or waiting (`en_attente`) period, as corrected by staff.
+         */
+        PeriodeIn: {
+            /**
+             * Debut
+             * Format: date-time
+             * @description ISO 8601 with a UTC offset, years 1900 to 2200
+             */
+            debut: string;
+            /**
+             * Fin
+             * Format: date-time
+             * @description ISO 8601 with a UTC offset, years 1900 to 2200
+             */
+            fin: string;
+            /** Motif */
+            motif?: ("client" | "pieces" | "technique" | "autre") | null;
+            /**
+             * Statut
+             * @enum {string}
+             */
+            statut: "en_cours" | "en_attente";
+        };
         /** PieceCreate */
         PieceCreate: {
             /** Description */
@@ -2977,6 +3237,11 @@ export interface components {
             notes_planning: string | null;
             /** Rappel Envoye */
             rappel_envoye: boolean;
+            /**
+             * Statut
+             * @description planifie, or annule once the intervention is cancelled
+             */
+            statut: string;
             /** Technicien Id */
             technicien_id: number | null;
             /** Version */
@@ -3459,6 +3724,11 @@ export interface components {
             commentaire?: string | null;
             /** Diagnostic */
             diagnostic?: string | null;
+            /**
+             * Motif Attente
+             * @description why it waits (en_attente): client, pieces, technique, autre
+             */
+            motif_attente?: ("client" | "pieces" | "technique" | "autre") | null;
             /** Solution */
             solution?: string | null;
             statut: components["schemas"]["StatutIntervention"];
@@ -4104,6 +4374,156 @@ export interface operations {
             };
             /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    factures_get_avoir: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                avoir_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvoirDetail"];
+                };
+            };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    factures_avoir_pdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                avoir_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5924,6 +6344,85 @@ export interface operations {
             };
         };
     };
+    equipements_historique_equipement: {
+        parameters: {
+            query?: {
+                /** @description recompute the hash chain and report whether it holds */
+                verifier?: boolean;
+            };
+            header?: never;
+            path: {
+                equipement_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoriqueEquipementPage"];
+                };
+            };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     equipements_change_statut: {
         parameters: {
             query?: never;
@@ -7608,7 +8107,10 @@ export interface operations {
     documents_upload_document: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description retry-safe create key (1 to 200 characters) */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 intervention_id: number;
             };
@@ -8589,6 +9091,162 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InterventionRead"];
+                };
+            };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    jours_feries_list_jours_feries: {
+        parameters: {
+            query: {
+                annee: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JourFerieRead"][];
+                };
+            };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    jours_feries_put_jour_ferie: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jour: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JourFerieBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JourFerieRead"];
                 };
             };
             /** @description Malformed request (problem+json) */
@@ -10619,6 +11277,78 @@ export interface operations {
             };
             /** @description The caller's role may not do this (problem+json) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stock_list_stock: {
+        parameters: {
+            query?: {
+                piece_id?: number | null;
+                emplacement?: string | null;
+                /** @description page size, at most 200 */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_StockRead_"];
+                };
+            };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
