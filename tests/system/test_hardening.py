@@ -1,12 +1,10 @@
 """Issue 7, items 1-9 replayed from outside, through the gateway of a real `make run`
 (every service, the relay, the worker): each probe that broke before now gets its answer;
-then the README's curl session (docs/curl-session.sh, item 16) runs twice on that system."""
+the README's curl session (item 16) is tests/system/test_readme.py."""
 
 from __future__ import annotations
 
 import base64
-import os
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -186,23 +184,5 @@ def test_issue_7_items_1_to_9_through_the_gateway(
             fresh = bearer(login(http, "admin", ADMIN_PASSWORD))
             assert http.get("/api/v1/users", headers=fresh).status_code == 200
             assert http.get("/api/v1/equipements", headers=fresh).status_code == 200
-
-            # 16. the README's curl session runs as written, twice in a row, on a system that
-            # already holds data, and leaves that data alone
-            for _ in range(2):
-                session = subprocess.run(
-                    ["bash", str(ROOT / "docs" / "curl-session.sh")],
-                    env={**os.environ, "API": f"{BASE}/api/v1", "ADMIN_PASSWORD": ADMIN_PASSWORD},
-                    capture_output=True,
-                    text=True,
-                    timeout=120,
-                    check=False,
-                )
-                assert session.returncode == 0, session.stdout + session.stderr
-                assert "session done: intervention" in session.stdout
-            theirs = http.get(
-                "/api/v1/interventions", headers=fresh, params={"equipement_id": equipement_id}
-            )
-            assert [i["id"] for i in theirs.json()["items"]] == [intervention_id]
     finally:
         run.stop()

@@ -10,12 +10,15 @@ import subprocess
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 from tests.system.supervised import ROOT, Supervised
 from tests.system.test_make_run import (
     ADMIN_PASSWORD,
+    bearer,
     fresh_database,  # noqa: F401 (fixture)
+    login,
     private_redis,
     requires_full_system,
     scratch_dir,  # noqa: F401 (fixture)
@@ -87,5 +90,15 @@ def test_readme_session_runs_against_make_run(
             rapport = (work / "rapport.csv").read_text(encoding="utf-8-sig").splitlines()
             assert rapport[0].startswith("N°,Titre,Type,Statut")
             assert len(rapport) == 2 and "Fuite d'air" in rapport[1]
+        # the second run left the first one's work alone
+        with httpx.Client(base_url=f"http://127.0.0.1:{PORT_BASE}", timeout=30) as http:
+            admin = bearer(login(http, "admin", ADMIN_PASSWORD))
+            first = http.get("/api/v1/interventions/1", headers=admin).json()
+            assert (first["statut"], first["technicien_id"]) == ("cloturee", 1)
+            factures = http.get("/api/v1/factures", headers=admin, params={"statut": "envoyee"})
+            assert sorted(f["numero_facture"] for f in factures.json()["items"]) == [
+                f"FAC-{year}-000001",
+                f"FAC-{year}-000002",
+            ]
     finally:
         run.stop()
