@@ -14,8 +14,9 @@ import psycopg
 import sqlalchemy as sa
 from psycopg.rows import dict_row
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.util import greenlet_spawn
 
 from shared.events.envelope import Event
 from shared.events.outbox import outbox_table
@@ -89,3 +90,20 @@ async def fetch_one(
             # the pooled connection goes back as SQLAlchemy expects it
             await conn.set_autocommit(False)
     return row
+
+
+async def pooled_fetch_one(engine: AsyncEngine, sql: str, params: dict[str, Any]) -> Any:
+    """`fetch_one` (as a dict) in autocommit on a connection of the engine's pool, taken
+    and given back without a Connection or Session around it."""
+    fairy = await engine.raw_connection()
+    conn: psycopg.AsyncConnection[Any] = fairy.driver_connection  # type: ignore[assignment]
+    try:
+        return await fetch_one(conn, sql, params, as_dict=True)
+    except BaseException:
+        if conn.closed or conn.broken:
+            fairy.invalidate()  # not back into the pool
+        raise
+    finally:
+        # the pool's reset (a ROLLBACK psycopg skips when idle) runs the adapted
+        # connection's methods, which need SQLAlchemy's greenlet
+        await greenlet_spawn(fairy.close)
