@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from shared.errors import Problem, conflict, forbidden
-from shared.pagination import decode_cursor
+from shared.pagination import Cursor
 from shared.security import Role
 from shared.uow import UnitOfWork
 
@@ -150,20 +150,21 @@ def emplacement_visible(uow: UnitOfWork, emplacement: str | None) -> str | None:
     raise forbidden()
 
 
+STOCK_CURSOR = Cursor(int, str)
+"""(piece_id, emplacement) of the last stock row of a page."""
+
+
 async def list_stock(
     uow: UnitOfWork,
     piece_id: int | None,
     emplacement: str | None,
-    cursor: str | None,
+    after: tuple[int, str] | None,
     limit: int,
 ) -> list[sa.RowMapping]:
-    """Stock per location, ordered by (piece_id, emplacement), keyset-paged."""
+    """Up to `limit` rows of stock per location after `after`, ordered by (piece_id,
+    emplacement) (keyset: STOCK_CURSOR)."""
     emplacement = emplacement_visible(uow, emplacement)
-    after_piece, after_e = (None, None)
-    if cursor is not None:
-        after_piece, after_e = decode_cursor(cursor, 2)
-        if not isinstance(after_piece, int) or not isinstance(after_e, str):
-            raise Problem(400, "invalid cursor")
+    after_piece, after_e = after if after is not None else (None, None)
     rows = await uow.session.execute(
         sa.text(
             f"SELECT piece_id, emplacement, technicien_id, quantite, updated_at "
