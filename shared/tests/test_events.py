@@ -103,14 +103,28 @@ async def test_relay_wakes_on_notify_quickly(postgres_url, schema, redis_url) ->
     queue = Queue(f"test.notify.{schema}", exchange=EXCHANGE, routing_key="#", durable=True)
     with Connection(broker_url) as conn:
         queue(conn.default_channel).declare()
-    relay = OutboxRelay([Source(schema, postgres_url)], redis_url, poll_seconds=30)
+    relay = OutboxRelay([Source(schema, postgres_url)], redis_url, poll_seconds=120)
+    # the event is written once the relay listens and has drained the empty outbox, so
+    # only the NOTIFY can wake it before its 120 s poll
+    drained = threading.Event()
+    first_drain = relay.drain
+
+    def drain_and_tell(*args: object) -> object:
+        result = first_drain(*args)  # type: ignore[arg-type]
+        drained.set()
+        return result
+
+    relay.drain = drain_and_tell  # type: ignore[method-assign]
     thread = threading.Thread(target=relay._run_source, args=(relay.sources[0],), daemon=True)
     thread.start()
     try:
-        time.sleep(0.5)  # connected and listening; the 30 s poll cannot be what wakes it
+        assert drained.wait(60), "the relay never connected"
         event = make_event("equipement.created")
         await write_events(postgres_url, [event], schema, commit=True)
-        received = drain(broker_url, queue, wait=5)
+        with Connection(broker_url) as conn, conn.SimpleQueue(queue) as simple:
+            first = simple.get(timeout=60)
+            first.ack()
+        received = [first.payload, *drain(broker_url, queue)]
         assert [m["id"] for m in received] == [str(event.id)]
     finally:
         relay.stop()

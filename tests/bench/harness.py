@@ -269,14 +269,29 @@ class Bench:
         self._logs = Path(tempfile.mkdtemp(prefix="mif-bench-logs-"))
         self.database_url = ""
         self.redis_url = ""
+        # --scale and the system scenario's settings (tests.bench.__main__)
+        self.options: dict[str, Any] = {}
+        # the system scenario's figures: name -> text; mixed steps by rate; event lag by
+        # consumer; report times; the world's data generator report
+        self.figures: dict[str, str] = {}
+        self.mixed: dict[int, dict[str, Any]] = {}
+        self.event_lag: dict[str, Any] = {}
+        self.report_times: dict[str, Any] = {}
+        self.world: dict[str, Any] = {}
+        self.timings: dict[str, float] = {}  # scenario -> seconds
 
     def __enter__(self) -> Bench:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stop_servers()
+        self._stack.close()
+
+    def stop_servers(self) -> None:
+        """Stop every server started so far (between scenarios: their ports and CPU)."""
         for server in reversed(self.servers):
             server.stop()
-        self._stack.close()
+        self.servers.clear()
 
     def infrastructure(self) -> None:
         """Start (or reach) PostgreSQL and Redis once; sets `env` for the servers."""
@@ -443,6 +458,7 @@ class Bench:
                     else ""
                 )
                 lines.append(f"{q.name:<28}{q.value:>10.3f}{goal}{estimate}")
+        lines.extend(self._system_report())
         load = os.getloadavg()[1]
         if load > (os.cpu_count() or 1):
             lines.append(
@@ -452,7 +468,76 @@ class Bench:
             )
         for note in self.notes:
             lines.append(f"note: {note}")
+        if self.timings:
+            spent = ", ".join(f"{k} {v:.0f} s" for k, v in self.timings.items())
+            lines.append(f"scenario times: {spent}")
         return "\n".join(lines)
+
+    def _system_report(self) -> list[str]:
+        lines: list[str] = []
+        if self.mixed:
+            lines += ["", "mixed workload through the gateway (open loop, fixed arrival rate):"]
+            lines.append(
+                f"{'offered':<12}{'sent':>8}{'answered/s':>12}{'p50 ms':>10}{'p95 ms':>10}"
+                f"{'p99 ms':>10}{'errors':>8}   mix"
+            )
+            for rate, m in sorted(self.mixed.items()):
+                mix = ", ".join(f"{k} {v}" for k, v in sorted(m["by_op"].items()))
+                cells = [
+                    f"{m[k]:.1f}" if m[k] is not None else "-"
+                    for k in ("p50_ms", "p95_ms", "p99_ms")
+                ]
+                lines.append(
+                    f"{f'{rate} req/s':<12}{m['sent']:>8}{m['answered_per_s']:>12.1f}"
+                    f"{cells[0]:>10}{cells[1]:>10}{cells[2]:>10}{m['errors']:>8}   {mix}"
+                )
+        if self.event_lag:
+            lines += ["", "event lag, transition -> effect (outbox created_at -> inbox "
+                      "processed_at; goal p99 < 1000 ms at 200 req/s):"]  # fmt: skip
+            for window, lags in self.event_lag.items():
+                for consumer, v in lags.items():
+                    if not v.get("events"):
+                        lines.append(
+                            f"  {window:<12}{consumer:<15}no event applied "
+                            f"({v.get('emitted')} emitted)"
+                        )
+                        continue
+                    met = "met" if v["p99_ms"] < 1000 else "NOT met"
+                    lines.append(
+                        f"  {window:<12}{consumer:<15}p50 {v['p50_ms']:>9.1f} ms   "
+                        f"p99 {v['p99_ms']:>9.1f} ms   max {v['max_ms']:>9.1f} ms   "
+                        f"{v['events']}/{v['emitted']} events   {met}"
+                    )
+        if self.report_times:
+            lines += ["", "report times (POST /reports -> termine, through the gateway):"]
+            for name, value in self.report_times.items():
+                shown = f"{value:.2f} s" if isinstance(value, float) else str(value)
+                lines.append(f"  {name:<24}{shown:>12}")
+        if self.figures:
+            lines.append("")
+            for name, value in self.figures.items():
+                lines.append(f"{name:<28}{value}")
+        if self.world:
+            w = self.world
+            reused = " (from the run that loaded it)" if w.get("reused") else ""
+            lines += ["", f"data generators, scale {w['scale']:g}{reused}:"]
+            lines.append(
+                f"  {w['rows_total']:,} rows in {w['seconds_total']:.1f} s end to end "
+                f"(connect to last commit, indexes rebuilt; ANALYZE apart): "
+                f"{w['rows_total'] / max(w['seconds_total'], 1e-9):,.0f} rows/s"
+            )
+            steps = ", ".join(f"{k} {v:.1f} s" for k, v in w["seconds"].items())
+            lines.append(f"  {steps}")
+            dg = w.get("interventions_datagen") or {}
+            if dg.get("ratio"):
+                lines.append(
+                    f"  interventions.datagen: {dg['rows_per_second']:,.0f} rows/s end to end, "
+                    f"bare COPY {dg['copy_baseline_rows_per_second']:,.0f} rows/s: "
+                    f"ratio {dg['ratio']:.2f} (goal >= 0.5: "
+                    f"{'met' if dg['ratio'] >= 0.5 else 'NOT met'})"
+                    f"; generate+COPY phase alone {dg['copy_phase_ratio']:.2f}"
+                )
+        return lines
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -475,5 +560,12 @@ class Bench:
             "results": {name: asdict(r) for name, r in self.results.items()},
             "ratios": {q.name: {**asdict(q), "met": q.met} for q in self.ratios},
             "notes": self.notes,
+            "options": self.options,
+            "figures": self.figures,
+            "mixed": {str(k): v for k, v in self.mixed.items()},
+            "event_lag": self.event_lag,
+            "report_times": self.report_times,
+            "world": self.world,
+            "timings": self.timings,
         }
         path.write_text(json.dumps(document, indent=2) + "\n")

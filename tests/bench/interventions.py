@@ -33,7 +33,8 @@ INTERVENTIONS_PORT = 48031
 GATEWAY_PORT = 48032
 ROWS = int(os.environ.get("BENCH_INTERVENTIONS", "1000000"))
 PAGE_SIZE = 50
-DEEP_PAGE = 1_000
+# page 1,000 at a million rows; fewer pages exist at a reduced --scale
+DEEP_PAGE = min(1_000, max(2, ROWS // 1_000))
 DATABASE = "mif_bench"
 DATAGEN_REPORT = ROOT / "bench-results" / "datagen.json"
 ADMIN_USERNAME = "bench-admin"
@@ -57,7 +58,9 @@ def bench_database(bench: Bench) -> str:
     if explicit:
         return explicit
     server = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if not server:
+    if not server or ROWS < 100_000:
+        # a reduced --scale loads into the scratch database: quick, and the kept one's
+        # million rows stay for the full runs
         return bench.database_url
     reload = os.environ.get("BENCH_RELOAD") == "1"
     with psycopg.connect(libpq_url(server), autocommit=True) as conn:

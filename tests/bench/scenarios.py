@@ -14,6 +14,7 @@ from tests.bench.hotpaths import interventions_direct
 from tests.bench.interventions import interventions
 from tests.bench.notifications import notifications
 from tests.bench.reporting import reporting
+from tests.bench.system import system
 
 HELLO_PORT = 18020
 AUTH_PORT = 18021
@@ -95,4 +96,5 @@ SCENARIOS: dict[str, Callable[[Bench], None]] = {
     "notifications": notifications,
     "reporting": reporting,
     "console": console,
+    "system": system,
 }

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
+import redis
 from shared.testing.infra import scratch_database
 
 from tests.system.supervised import (
@@ -50,9 +51,14 @@ requires_full_system = pytest.mark.skipif(
 
 
 def private_redis(url: str) -> str:
+    """The system tests' own Redis database, emptied: what an earlier run left there
+    (throttle counters, queued tasks of another checkout's code) must not leak in."""
     parts = urlsplit(url)
     if parts.scheme in ("redis", "rediss"):
-        return urlunsplit(parts._replace(path=f"/{SYSTEM_TEST_REDIS_DB}"))
+        private = urlunsplit(parts._replace(path=f"/{SYSTEM_TEST_REDIS_DB}"))
+        with redis.Redis.from_url(private) as connection:
+            connection.flushdb()
+        return private
     return url  # the embedded unix-socket Redis belongs to this test run alone
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 
 import pytest
@@ -37,6 +38,9 @@ ROUTES = RouteTable(Settings().service_urls)
         ("/api/v1/interventions/12/reservations", "inventory"),
         ("/api/v1/interventions/{intervention_id}/reservations", "inventory"),
         ("/api/v1/pieces/7/mouvements", "inventory"),
+        ("/api/v1/stock", "inventory"),
+        ("/api/v1/avoirs/3/pdf", "billing"),
+        ("/api/v1/jours-feries/2026-07-30", "billing"),
         ("/api/v1/contrats/1/sla", "billing"),
         ("/api/v1/factures/1/pdf", "billing"),
         ("/api/v1/reports/1/fichier", "reporting"),
@@ -49,6 +53,20 @@ def test_route_owner(path: str, owner: str) -> None:
     upstream = ROUTES.lookup(path)
     assert upstream is not None
     assert upstream.name == owner
+
+
+@pytest.mark.parametrize(
+    "service", ["auth", "interventions", "inventory", "billing", "reporting", "notifications"]
+)
+def test_every_public_path_of_a_service_is_routed_to_it(service: str) -> None:
+    """A path a service publishes and the gateway does not route is unreachable."""
+    app = importlib.import_module(f"{service}.main").create_app()
+    misrouted = {}
+    for path in app.openapi()["paths"]:
+        upstream = ROUTES.lookup(path)
+        if upstream is None or upstream.name != service:
+            misrouted[path] = upstream.name if upstream else None
+    assert misrouted == {}
 
 
 @pytest.mark.parametrize(

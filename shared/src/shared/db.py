@@ -128,6 +128,8 @@ class Database:
             pool_pre_ping=False,
             pool_recycle=1800,
             echo=echo,
+            # the application name is also the services' session marker: interventions'
+            # `audit_hors_api` trigger audits writes made under any other name (manual SQL)
             connect_args={"application_name": application_name},
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)

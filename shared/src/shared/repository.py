@@ -78,6 +78,12 @@ class Keyset:
 
     def after(self, values: Sequence[Any]) -> sa.ColumnElement[bool]:
         """Rows strictly after `values` in this order."""
+        # bound with the columns' types: a tuple's values get none of their own (an enum
+        # would otherwise be sent as text, which PostgreSQL does not compare to the enum)
+        values = [
+            sa.bindparam(None, value, type_=column.type)
+            for column, value in zip(self.columns, values, strict=True)
+        ]
         if len(set(self.descending)) == 1:
             # one direction: a row comparison, which an index on the columns serves
             left, right = sa.tuple_(*self.columns), sa.tuple_(*values)

@@ -15,7 +15,33 @@ from pydantic_settings import (
 # A default whose value starts with this marker is only acceptable in development/test.
 DEV_SECRET_PREFIX = "dev-insecure-"  # noqa: S105 (a marker, not a secret)
 
+# Template values (`CHANGE-ME`, ...) and well-known default passwords: refused in production
+# in every secret and in the password of every connection URL.
+PLACEHOLDER_MARKERS = ("change-me", "changeme", "change_me")
+DEFAULT_PASSWORDS = frozenset({"mif", "postgres", "password", "redis", "secret", "admin"})
+URL_FIELDS = ("database_url", "redis_url", "broker_url")
+
 Environment = Literal["development", "test", "production"]
+
+
+def is_placeholder(value: str) -> bool:
+    lowered = value.lower()
+    return value.startswith(DEV_SECRET_PREFIX) or any(m in lowered for m in PLACEHOLDER_MARKERS)
+
+
+def weak_url_password(url: str) -> bool:
+    """Whether the URL carries a template or well-known default password (no password at
+    all is another matter: peer or certificate authentication)."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return False
+    if not password:
+        return False
+    password = unquote(password)
+    return password.lower() in DEFAULT_PASSWORDS or is_placeholder(password)
 
 
 class ServiceSettings(BaseSettings):
@@ -72,9 +98,17 @@ class ServiceSettings(BaseSettings):
         for name in type(self).model_fields:
             value: Any = getattr(self, name)
             raw = value.get_secret_value() if isinstance(value, SecretStr) else value
-            if isinstance(raw, str) and raw.startswith(DEV_SECRET_PREFIX):
+            if not isinstance(raw, str):
+                continue
+            if raw.startswith(DEV_SECRET_PREFIX) or (
+                isinstance(value, SecretStr) and is_placeholder(raw)
+            ):
                 raise ValueError(
                     f"{name} still has its development default; set it for {self.environment}"
+                )
+            if name in URL_FIELDS and weak_url_password(raw):
+                raise ValueError(
+                    f"{name} has a placeholder or default password; set it for {self.environment}"
                 )
         return self
 

@@ -15,6 +15,7 @@ from kombu import Queue
 from shared.db import Database
 from shared.events.consumer import Handler, RetryPolicy, make_event_consumer_step
 from shared.events.envelope import EventQueue
+from shared.liveness import celery_consumer_step
 from shared.settings import ServiceSettings
 
 T = TypeVar("T")
@@ -54,6 +55,8 @@ def make_celery(
         enable_utc=True,
         timezone="UTC",
     )
+    # liveness for Kubernetes' probe (no-op unless MIF_LIVENESS_FILE is set)
+    app.steps["consumer"].add(celery_consumer_step())
     return app
 
 

@@ -166,6 +166,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/avoirs/{avoir_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Avoir */
+        get: operations["get_avoir_api_v1_avoirs__avoir_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/avoirs/{avoir_id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Avoir Pdf */
+        get: operations["avoir_pdf_api_v1_avoirs__avoir_id__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clients": {
         parameters: {
             query?: never;
@@ -368,6 +402,27 @@ export interface paths {
         head?: never;
         /** Update Equipement */
         patch: operations["update_equipement_api_v1_equipements__equipement_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/equipements/{equipement_id}/historique": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Historique Equipement
+         * @description The equipment's trail (creates, changes, lifecycle moves), oldest first; IP and user
+         *     agent for staff only.
+         */
+        get: operations["historique_equipement_api_v1_equipements__equipement_id__historique_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/equipements/{equipement_id}/statut": {
@@ -598,7 +653,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Intervention */
+        /**
+         * Update Intervention
+         * @description Descriptive fields by role; on a cloturee intervention, staff corrections of
+         *     solution, rapport, periodes, duree_reelle, cout_reel (If-Match required: 428).
+         */
         patch: operations["update_intervention_api_v1_interventions__intervention_id__patch"];
         trace?: never;
     };
@@ -635,6 +694,9 @@ export interface paths {
         /**
          * Upload Document
          * @description Add a file to an intervention: staff, its technician, or its client.
+         *
+         *     With an `Idempotency-Key`, a retried upload (same file, same fields) answers the first
+         *     document again instead of adding a duplicate; the same key with another file is 422.
          */
         post: operations["upload_document_api_v1_interventions__intervention_id__documents_post"];
         delete?: never;
@@ -794,6 +856,43 @@ export interface paths {
         put?: never;
         /** Transition */
         post: operations["transition_api_v1_interventions__intervention_id__transitions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jours-feries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Jours Feries */
+        get: operations["list_jours_feries_api_v1_jours_feries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jours-feries/{jour}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Jour Ferie
+         * @description Add (`ferie: true`) or remove (`false`) a date, e.g. an announced Islamic holiday.
+         */
+        put: operations["put_jour_ferie_api_v1_jours_feries__jour__put"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1204,6 +1303,26 @@ export interface paths {
          * @description The seed's `mv_technician_stats` (admin, responsable), with its last refresh time.
          */
         get: operations["technicien_stats_api_v1_stats_techniciens_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Stock
+         * @description Stock per location; a technician sees its own van only.
+         */
+        get: operations["list_stock_api_v1_stock_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1875,10 +1994,20 @@ export interface components {
             cout_acquisition?: number | string | null;
             /** @default normale */
             criticite: components["schemas"]["CriticiteEquipement"];
+            /**
+             * Date Fin Garantie
+             * @description last day of warranty (default: installation + duration)
+             */
+            date_fin_garantie?: string | null;
             /** Date Installation */
             date_installation?: string | null;
             /** Derniere Maintenance */
             derniere_maintenance?: string | null;
+            /**
+             * Duree Garantie Mois
+             * @description warranty from date_installation, in months
+             */
+            duree_garantie_mois?: number | null;
             /** Fabricant */
             fabricant?: string | null;
             /** Fournisseur */
@@ -1931,10 +2060,14 @@ export interface components {
              */
             created_at: string;
             criticite: components["schemas"]["CriticiteEquipement"];
+            /** Date Fin Garantie */
+            date_fin_garantie: string | null;
             /** Date Installation */
             date_installation: string | null;
             /** Derniere Maintenance */
             derniere_maintenance: string | null;
+            /** Duree Garantie Mois */
+            duree_garantie_mois: number | null;
             /** Fabricant */
             fabricant: string | null;
             /** Fournisseur */
@@ -1974,10 +2107,14 @@ export interface components {
             /** Cout Acquisition */
             cout_acquisition?: number | string | null;
             criticite?: components["schemas"]["CriticiteEquipement"] | null;
+            /** Date Fin Garantie */
+            date_fin_garantie?: string | null;
             /** Date Installation */
             date_installation?: string | null;
             /** Derniere Maintenance */
             derniere_maintenance?: string | null;
+            /** Duree Garantie Mois */
+            duree_garantie_mois?: number | null;
             /** Fabricant */
             fabricant?: string | null;
             /** Fournisseur */
@@ -2152,6 +2289,53 @@ export interface components {
          * @enum {string}
          */
         Granularite: "day" | "week" | "month";
+        /** HistoriqueEquipementPage */
+        HistoriqueEquipementPage: {
+            /** Items */
+            items: components["schemas"]["HistoriqueEquipementRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            verification?: components["schemas"]["VerificationRead"] | null;
+        };
+        /** HistoriqueEquipementRead */
+        HistoriqueEquipementRead: {
+            /** Action */
+            action: string;
+            /** Adresse Ip */
+            adresse_ip: string | null;
+            /** Ancienne Valeur */
+            ancienne_valeur: {
+                [key: string]: unknown;
+            } | null;
+            /** Description */
+            description: string;
+            /** Equipement Id */
+            equipement_id: number;
+            /** Hash */
+            hash: string;
+            /**
+             * Horodatage
+             * Format: date-time
+             */
+            horodatage: string;
+            /** Id */
+            id: number;
+            /** Nouvelle Valeur */
+            nouvelle_valeur: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Origine
+             * @default api
+             */
+            origine: string;
+            /** Prev Hash */
+            prev_hash: string;
+            /** User Agent */
+            user_agent: string | null;
+            /** User Id */
+            user_id: number | null;
+        };
         /** HistoriquePage */
         HistoriquePage: {
             /** Items */
@@ -2186,6 +2370,11 @@ export interface components {
             nouvelle_valeur: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Origine
+             * @default api
+             */
+            origine: string;
             /** Prev Hash */
             prev_hash: string;
             /** User Agent */
@@ -2259,6 +2448,10 @@ export interface components {
             client_id: number;
             /** Cout Estime */
             cout_estime: string | null;
+            /** Cout Main Oeuvre */
+            cout_main_oeuvre: string | null;
+            /** Cout Pieces */
+            cout_pieces: string;
             /** Cout Reel */
             cout_reel: string | null;
             /**
@@ -2266,6 +2459,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Date Affectation */
+            date_affectation: string | null;
             /**
              * Date Creation
              * Format: date-time
@@ -2281,10 +2476,19 @@ export interface components {
             date_limite: string | null;
             /** Date Planifiee */
             date_planifiee: string | null;
+            /** Date Prise En Charge */
+            date_prise_en_charge: string | null;
+            /**
+             * Delai Prise En Charge
+             * @description Response time in hours: creation -> first en_cours.
+             */
+            readonly delai_prise_en_charge: string | null;
             /** Description */
             description: string | null;
             /** Diagnostic */
             diagnostic: string | null;
+            /** Duree Attente */
+            duree_attente: string | null;
             /** Duree Estimee */
             duree_estimee: string | null;
             /** Duree Reelle */
@@ -2293,13 +2497,21 @@ export interface components {
             equipement_id: number;
             /** Id */
             id: number;
+            /** Motif Attente */
+            motif_attente: ("client" | "pieces" | "technique" | "autre") | null;
             /** Notes Techniques */
             notes_techniques: string | null;
+            /** Periodes */
+            periodes: components["schemas"]["Periode"][];
             priorite: components["schemas"]["PrioriteIntervention"];
+            /** Rapport */
+            rapport: string | null;
             /** Satisfaction Client */
             satisfaction_client: number | null;
             /** Solution */
             solution: string | null;
+            /** Sous Garantie */
+            sous_garantie: boolean;
             statut: components["schemas"]["StatutIntervention"];
             /** Technicien Id */
             technicien_id: number | null;
@@ -2336,7 +2548,13 @@ export interface components {
             duree_reelle?: number | string | null;
             /** Notes Techniques */
             notes_techniques?: string | null;
+            /** Periodes */
+            periodes?: components["schemas"]["PeriodeIn"][] | null;
             priorite?: components["schemas"]["PrioriteIntervention"] | null;
+            /** Rapport */
+            rapport?: string | null;
+            /** Solution */
+            solution?: string | null;
             /** Titre */
             titre?: string | null;
             type_intervention?: components["schemas"]["TypeIntervention"] | null;
@@ -2801,6 +3019,48 @@ export interface components {
             /** Taux */
             taux: string;
         };
+        /** Periode */
+        Periode: {
+            /**
+             * Debut
+             * Format: date-time
+             */
+            debut: string;
+            /** Fin */
+            fin: string | null;
+            /** Motif */
+            motif?: ("client" | "pieces" | "technique" | "autre") | null;
+            /**
+             * Statut
+             * @enum {string}
+             */
+            statut: "en_cours" | "en_attente";
+        };
+        /**
+         * PeriodeIn
+         * @description A working (`en_cours`) or waiting (`en_attente`) period, as corrected by staff.
+         */
+        PeriodeIn: {
+            /**
+             * Debut
+             * Format: date-time
+             * @description ISO 8601 with a UTC offset, years 1900 to 2200
+             */
+            debut: string;
+            /**
+             * Fin
+             * Format: date-time
+             * @description ISO 8601 with a UTC offset, years 1900 to 2200
+             */
+            fin: string;
+            /** Motif */
+            motif?: ("client" | "pieces" | "technique" | "autre") | null;
+            /**
+             * Statut
+             * @enum {string}
+             */
+            statut: "en_cours" | "en_attente";
+        };
         /** PieceCreate */
         PieceCreate: {
             /** Description */
@@ -2959,6 +3219,11 @@ export interface components {
             notes_planning: string | null;
             /** Rappel Envoye */
             rappel_envoye: boolean;
+            /**
+             * Statut
+             * @description planifie, or annule once the intervention is cancelled
+             */
+            statut: string;
             /** Technicien Id */
             technicien_id: number | null;
             /** Version */
@@ -3441,6 +3706,11 @@ export interface components {
             commentaire?: string | null;
             /** Diagnostic */
             diagnostic?: string | null;
+            /**
+             * Motif Attente
+             * @description why it waits (en_attente): client, pieces, technique, autre
+             */
+            motif_attente?: ("client" | "pieces" | "technique" | "autre") | null;
             /** Solution */
             solution?: string | null;
             statut: components["schemas"]["StatutIntervention"];
@@ -3831,6 +4101,66 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_avoir_api_v1_avoirs__avoir_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                avoir_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvoirDetail"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    avoir_pdf_api_v1_avoirs__avoir_id__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                avoir_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input (problem+json naming each field) */
             422: {
@@ -4601,6 +4931,40 @@ export interface operations {
             };
         };
     };
+    historique_equipement_api_v1_equipements__equipement_id__historique_get: {
+        parameters: {
+            query?: {
+                /** @description recompute the hash chain and report whether it holds */
+                verifier?: boolean;
+            };
+            header?: never;
+            path: {
+                equipement_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoriqueEquipementPage"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     change_statut_api_v1_equipements__equipement_id__statut_post: {
         parameters: {
             query?: never;
@@ -5295,7 +5659,10 @@ export interface operations {
     upload_document_api_v1_interventions__intervention_id__documents_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description retry-safe create key (1 to 200 characters) */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 intervention_id: number;
             };
@@ -5709,6 +6076,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InterventionRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_jours_feries_api_v1_jours_feries_get: {
+        parameters: {
+            query: {
+                annee: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JourFerieRead"][];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_jour_ferie_api_v1_jours_feries__jour__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jour: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JourFerieBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JourFerieRead"];
                 };
             };
             /** @description Invalid input (problem+json naming each field) */
@@ -6565,6 +6998,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TechnicianStatsPage"];
+                };
+            };
+        };
+    };
+    list_stock_api_v1_stock_get: {
+        parameters: {
+            query?: {
+                piece_id?: number | null;
+                emplacement?: string | null;
+                /** @description page size, at most 200 */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_StockRead_"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

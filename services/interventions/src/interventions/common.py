@@ -1,16 +1,12 @@
-"""Small helpers the features of this service share: actor ids, change sets, events."""
+"""Small helpers the features of this service share: snapshots and change sets (events are
+written with `uow.emit`, the only way)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import BaseModel
-from shared.events import Event, add_event
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from interventions.database import SCHEMA
-
-PRODUCER = "interventions"
 # fields that change on every write and say nothing about the change itself
 _NOISE = frozenset({"version", "updated_at"})
 
@@ -24,12 +20,3 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, An
     """The fields that differ: (old values, new values)."""
     keys = [k for k in after if k not in _NOISE and before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
-
-
-async def publish(
-    session: AsyncSession, type_: str, aggregate_id: int, data: dict[str, Any]
-) -> None:
-    """Write an event to the outbox, in the caller's transaction."""
-    await add_event(
-        session, SCHEMA, Event.new(type_, producer=PRODUCER, aggregate_id=aggregate_id, data=data)
-    )

@@ -1,5 +1,7 @@
 """Settings of the interventions service (`INTERVENTIONS_` prefix, then unprefixed)."""
 
+import decimal
+
 from pydantic_settings import SettingsConfigDict
 from shared.settings import ServiceSettings
 
@@ -16,3 +18,13 @@ class Settings(ServiceSettings):
     archive_after_days: int = 730
     historique_retention_days: int = 1095
     periodic_batch_size: int = 200
+    # labour cost: hours worked x hourly rate (MAD), a technician's own rate when it has one
+    # (INTERVENTIONS_TAUX_HORAIRE_TECHNICIENS='{"12": "320.00"}')
+    taux_horaire: decimal.Decimal = decimal.Decimal("250.00")
+    taux_horaire_techniciens: dict[int, decimal.Decimal] = {}
+
+    def taux(self, technicien_id: int | None) -> decimal.Decimal:
+        """The hourly cost rate of a technician's work."""
+        if technicien_id is not None and technicien_id in self.taux_horaire_techniciens:
+            return self.taux_horaire_techniciens[technicien_id]
+        return self.taux_horaire

@@ -416,7 +416,7 @@ def load(url: str, gen: Generator, *, baseline: bool = True, log: bool = True) -
     report = Report()
     kept: list[bytes] = []
     began = time.perf_counter()
-    with psycopg.connect(libpq_url(url)) as conn:
+    with psycopg.connect(libpq_url(url), application_name="interventions-datagen") as conn:
         # replicas: ids after the highest present, so a rerun adds and never collides
         first_client = _max_id(conn, "clients_replica") + 1
         first_tech = _max_id(conn, "techniciens_replica") + 1
@@ -538,10 +538,10 @@ def load(url: str, gen: Generator, *, baseline: bool = True, log: bool = True) -
 
 def _copy_baseline(conn: psycopg.Connection, chunks: list[bytes], rows: int) -> float:
     """rows/s of a bare COPY of the same bytes into an unlogged table: no index, no trigger,
-    no constraint but NOT NULL (LIKE copies nothing else)."""
+    no constraint but NOT NULL, the columns' defaults for those COPY leaves out."""
     table = f"{S}.datagen_copy_baseline"
     conn.execute(f"DROP TABLE IF EXISTS {table}")
-    conn.execute(f"CREATE UNLOGGED TABLE {table} (LIKE {S}.interventions)")
+    conn.execute(f"CREATE UNLOGGED TABLE {table} (LIKE {S}.interventions INCLUDING DEFAULTS)")
     try:
         began = time.perf_counter()
         with (
@@ -557,7 +557,7 @@ def _copy_baseline(conn: psycopg.Connection, chunks: list[bytes], rows: int) -> 
 
 
 def count(url: str) -> int:
-    with psycopg.connect(libpq_url(url)) as conn:
+    with psycopg.connect(libpq_url(url), application_name="interventions-datagen") as conn:
         return int(conn.execute(f"SELECT count(*) FROM {S}.interventions").fetchone()[0])  # type: ignore[index]
 
 

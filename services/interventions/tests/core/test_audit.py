@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 from interventions.historique import service as historique
+from shared.uow import UnitOfWork
 from sqlalchemy.exc import DBAPIError
 
 
@@ -50,7 +51,7 @@ async def test_service_role_can_write_the_trail(world) -> None:
     async with world.session_factory() as session, session.begin():
         await session.execute(sa.text("SET LOCAL ROLE interventions_svc"))
         await historique.record(
-            session,
+            UnitOfWork(session, schema="interventions", producer="interventions"),
             intervention_id=i["id"],
             action="ajout_commentaire",
             description="commentaire",

@@ -27,7 +27,7 @@ def _tech(type_: str, when: dt.datetime, **data: Any) -> Event:
 
 
 async def test_bindings() -> None:
-    assert EVENT_QUEUE.bindings == ["technicien.*", "client.*"]
+    assert EVENT_QUEUE.bindings == ["technicien.*", "client.*", "piece.consommee"]
 
 
 async def test_replica_follows_events(world) -> None:

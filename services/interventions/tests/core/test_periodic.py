@@ -10,6 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from interventions.interventions import periodic
 
+from shared import clock
+
 
 @dataclass
 class SavepointDatabase:
@@ -27,7 +29,7 @@ async def _preventives(world, equipement_id: int) -> list[Any]:
 
 
 async def test_preventive_generation_once_per_due_date(world) -> None:
-    today = dt.datetime.now(dt.UTC).date()
+    today = clock.local_today()
     due = await world.equipement(
         prochaine_maintenance=str(today + dt.timedelta(days=3)), intervalle_maintenance_jours=90
     )

@@ -241,3 +241,71 @@ async def test_size_limit_is_413(
         assert streamed.status_code == 413
         assert streamed.headers["content-type"] == "application/problem+json"
     assert len(stored_files(storage_dir)) == 1  # the partial file is gone
+
+
+async def test_upload_honours_idempotency_key(
+    app_client: Any,
+    tokens: Any,
+    make_intervention: Any,
+    make_app: Any,
+    storage_dir: Path,
+    db_connection: AsyncConnection,
+) -> None:
+    iid = await make_intervention()
+    url = f"/api/v1/interventions/{iid}/documents"
+    headers = {**tokens.headers("technicien", 3, technicien_id=11), "Idempotency-Key": "up-1"}
+    async with app_client(make_app()) as client:
+        first = await client.post(url, headers=headers, **files(PNG, description="avant"))
+        again = await client.post(url, headers=headers, **files(PNG, description="avant"))
+        assert first.status_code == again.status_code == 201, again.text
+        assert again.json() == first.json()
+        assert again.headers["location"] == first.headers["location"]
+        other = await client.post(url, headers=headers, **files(PDF, "rapport", "r.pdf"))
+        assert other.status_code == 422
+        empty = {**headers, "Idempotency-Key": ""}
+        assert (await client.post(url, headers=empty, **files(PNG))).status_code == 400
+    count = (
+        await db_connection.execute(
+            sa.text("SELECT count(*) FROM interventions.documents WHERE intervention_id = :i"),
+            {"i": iid},
+        )
+    ).scalar_one()
+    assert count == 1
+    assert len(stored_files(storage_dir)) == 1
+
+
+async def test_documents_in_an_s3_bucket(
+    app_client: Any,
+    tokens: Any,
+    make_intervention: Any,
+    make_app: Any,
+    storage_dir: Path,
+    s3_env: dict[str, str],
+    monkeypatch: Any,
+) -> None:
+    """With `STORAGE_BACKEND=s3` a document goes to the bucket (moto's S3 server, the
+    production boto3 path), nothing to the local disk, and comes back verified."""
+    from interventions.documents.storage import documents_storage
+
+    for name, value in s3_env.items():
+        monkeypatch.setenv(name, value)
+    documents_storage.cache_clear()
+    try:
+        iid = await make_intervention()
+        async with app_client(make_app()) as client:
+            created = await client.post(
+                f"/api/v1/interventions/{iid}/documents",
+                headers=tokens.headers("technicien", 3, technicien_id=11),
+                **files(PDF, type_document="rapport", name="rapport.pdf"),
+            )
+            assert created.status_code == 201, created.text
+            assert stored_files(storage_dir) == []
+            content = await client.get(
+                f"/api/v1/documents/{created.json()['id']}/contenu",
+                headers=tokens.headers("technicien", 3, technicien_id=11),
+            )
+            assert content.status_code == 200, content.text
+            assert content.content == PDF
+            assert content.headers["content-length"] == str(len(PDF))
+    finally:
+        documents_storage.cache_clear()

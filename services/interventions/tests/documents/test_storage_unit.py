@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from interventions.documents.models import TypeDocument
-from interventions.documents.storage import Storage, allowed, sniff_mime
+from interventions.documents.storage import allowed, sniff_mime
 from interventions.documents.upload import sanitize_filename
+from shared.storage import Storage
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from shared.db import Database
-from shared.storage import Storage
 from shared.uow import unit_of_work
 
 from reporting.config import Settings
 from reporting.database import SCHEMA
 from reporting.reports import service as reports
+from reporting.reports.files import reports_storage
 from reporting.schedules import service as schedules
 from reporting.stats import repository as stats
 
@@ -33,7 +33,7 @@ async def reports_to_resume(db: Database, settings: Settings) -> list[int]:
 
 async def purge_files(db: Database, settings: Settings) -> int:
     """Remove report files past retention; returns how many."""
-    storage = Storage(settings.reports_dir)
+    storage = reports_storage(settings.reports_dir)
     async with unit_of_work(db, schema=SCHEMA) as uow:
         expired = await reports.expired_files(uow, settings.report_retention_days)
     for _, chemin in expired:

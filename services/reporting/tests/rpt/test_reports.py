@@ -103,7 +103,7 @@ async def test_csv_excel_pdf(
             assert len(reader.pages) >= 1
             text = "".join(page.extract_text() for page in reader.pages)
             assert "MIF Maroc — Rapport client" in text and "Pompe P-12" in text
-        # its author sees it, another responsable does not
+        # its author sees it; to another responsable it does not exist (404, not 403)
         mine = await client.get(
             f"/api/v1/reports/{rid}", headers=tokens.headers("responsable", user_id=5)
         )
@@ -111,7 +111,7 @@ async def test_csv_excel_pdf(
         other = await client.get(
             f"/api/v1/reports/{rid}/fichier", headers=tokens.headers("responsable", user_id=6)
         )
-        assert other.status_code == 403
+        assert other.status_code == 404
 
 
 async def test_api_validation_and_202(client, tokens) -> None:

@@ -26,6 +26,7 @@ from shared.events.operations import (
     service_names,
 )
 from shared.events.outbox import NOTIFY_CHANNEL
+from shared.liveness import touch
 from shared.logging import configure_logging, get_logger
 from shared.settings import broker_url_for
 
@@ -100,6 +101,7 @@ class OutboxRelay:
                     log.info("outbox.relay_connected", schema=source.schema)
                     while not self.stop_event.is_set():
                         self.drain(conn, source.schema, broker)
+                        touch()  # liveness: this loop drains (no-op without the variable)
                         backoff = 0.5
                         # wake on NOTIFY or after poll_seconds, whichever first
                         for _ in listener.notifies(timeout=self.poll_seconds, stop_after=1):

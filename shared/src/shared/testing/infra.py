@@ -90,3 +90,37 @@ def scratch_database(server_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+S3_TEST_CREDENTIALS = {"access_key_id": "test-key", "secret_access_key": "test-secret"}
+
+
+@contextlib.contextmanager
+def s3_server(bucket: str = "mif-files") -> Iterator[dict[str, str]]:
+    """An S3-compatible server (moto's server mode) on a free loopback port with one empty
+    bucket; yields the `STORAGE_*` variables that point `shared.storage` at it."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=S3_TEST_CREDENTIALS["access_key_id"],
+            aws_secret_access_key=S3_TEST_CREDENTIALS["secret_access_key"],
+        ).create_bucket(Bucket=bucket)
+        yield {
+            "STORAGE_BACKEND": "s3",
+            "STORAGE_S3_BUCKET": bucket,
+            "STORAGE_S3_ENDPOINT_URL": endpoint,
+            "STORAGE_S3_REGION": "us-east-1",
+            "STORAGE_S3_ACCESS_KEY_ID": S3_TEST_CREDENTIALS["access_key_id"],
+            "STORAGE_S3_SECRET_ACCESS_KEY": S3_TEST_CREDENTIALS["secret_access_key"],
+        }
+    finally:
+        server.stop()

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
 
 from shared.migrations import upgrade
 from shared.security import StaticKeys, TokenVerifier
-from shared.testing.infra import postgres_server, redis_server, scratch_database
+from shared.testing.infra import postgres_server, redis_server, s3_server, scratch_database
 from shared.testing.tokens import AUDIENCE, ISSUER, TokenFactory
 
 
@@ -35,6 +35,15 @@ def postgres_url() -> Iterator[str]:
 def redis_url() -> Iterator[str]:
     with redis_server() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def s3_env() -> Iterator[dict[str, str]]:
+    """`STORAGE_*` variables for an S3-compatible server started for this run (moto's server
+    mode, one bucket): set them on a process or pass `StorageSettings(**...)` to test
+    `shared.storage`'s S3 backend through the production code path."""
+    with s3_server() as env:
+        yield env
 
 
 @pytest.fixture(scope="session")
@@ -86,7 +95,10 @@ def tokens() -> TokenFactory:
 
 @pytest.fixture(scope="session")
 async def engine(test_env: dict[str, str]) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(test_env["DATABASE_URL"], pool_size=5)
+    # named like the services' connections (`mif...`): the app under test shares them
+    engine = create_async_engine(
+        test_env["DATABASE_URL"], pool_size=5, connect_args={"application_name": "mif-tests"}
+    )
     yield engine
     await engine.dispose()
 

@@ -9,20 +9,25 @@ from __future__ import annotations
 from typing import Annotated, cast
 from urllib.parse import quote
 
+import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from shared.db import Database, SessionDep
+from shared.db import Database
 from shared.errors import Problem, conflict
+from shared.idempotency import IdempotencyKey
 from shared.logging import get_logger
-from shared.pagination import CursorQuery, Page, decode_cursor, page_of
+from shared.pagination import CursorQuery, Page
 from shared.security import CurrentUserDep
+from shared.storage import ChecksumMismatch, Storage, StoredFileMissing
 from shared.types import PathId
+from shared.uow import Fingerprint, UowDep, unit_of_work
 
 from interventions.config import Settings
+from interventions.database import SCHEMA
 from interventions.documents import service
 from interventions.documents.models import TypeDocument
 from interventions.documents.schemas import DocumentRead
-from interventions.documents.storage import Storage, allowed, iter_file, open_verified, sniff_mime
+from interventions.documents.storage import allowed, documents_storage, sniff_mime
 from interventions.documents.upload import check_announced_length, receive_upload
 
 router = APIRouter(tags=["documents"])
@@ -57,7 +62,7 @@ def _settings(request: Request) -> Settings:
 
 
 def _storage(request: Request) -> Storage:
-    return Storage(_settings(request).documents_dir)
+    return documents_storage(_settings(request).documents_dir)
 
 
 def _type_document(raw: str | None) -> TypeDocument:
@@ -81,17 +86,20 @@ def _type_document(raw: str | None) -> TypeDocument:
 async def upload_document(
     intervention_id: PathId,
     request: Request,
-    session: SessionDep,
+    uow: UowDep,
     user: CurrentUserDep,
-    response: Response,
-) -> DocumentRead:
-    """Add a file to an intervention: staff, its technician, or its client."""
+    key: IdempotencyKey = None,
+) -> Response:
+    """Add a file to an intervention: staff, its technician, or its client.
+
+    With an `Idempotency-Key`, a retried upload (same file, same fields) answers the first
+    document again instead of adding a duplicate; the same key with another file is 422."""
     settings = _settings(request)
     check_announced_length(request, settings.max_upload_bytes)
     # A short transaction of its own: no connection is held while the body trickles in.
     db: Database = request.app.state.db
-    async with db.sessionmaker() as check_session:
-        await service.check_can_add(check_session, user, intervention_id)
+    async with unit_of_work(db, schema=SCHEMA, user=user) as check:
+        await service.check_can_add(check, user, intervention_id)
     storage = _storage(request)
     upload = await receive_upload(
         request, temp_dir=storage.temp_dir, max_bytes=settings.max_upload_bytes
@@ -113,9 +121,21 @@ async def upload_document(
                 f"a {type_document.value} cannot be a {mime_type} file",
                 errors=[{"field": "fichier", "message": f"content is {mime_type}"}],
             )
+        fingerprint = Fingerprint.of(
+            request.method,
+            request.url.path,
+            orjson.dumps(
+                [upload.sha256, upload.filename, type_document.value, description],
+            ),
+        )
+        again = await uow.idempotent(key, fingerprint)
+        if again is not None:
+            upload.temp_path.unlink(missing_ok=True)
+            again.headers["Location"] = f"/api/v1/documents/{orjson.loads(again.body)['id']}"
+            return again
         chemin = await storage.keep(upload.temp_path)
         document = await service.ajouter(
-            session,
+            uow,
             user,
             intervention_id,
             nom_fichier=upload.filename,
@@ -132,36 +152,32 @@ async def upload_document(
         else:
             upload.temp_path.unlink(missing_ok=True)
         raise
-    response.headers["Location"] = f"/api/v1/documents/{document.id}"
+    body = DocumentRead.model_validate(document).model_dump(mode="json")
+    await uow.remember(body, 201)
     log.info("document.ajoute", document_id=document.id, intervention_id=intervention_id)
-    return DocumentRead.model_validate(document)
+    return Response(
+        orjson.dumps(body),
+        201,
+        {"Location": f"/api/v1/documents/{document.id}"},
+        media_type="application/json",
+    )
 
 
 @router.get("/interventions/{intervention_id}/documents", response_model=Page[DocumentRead])
 async def list_documents(
     intervention_id: PathId,
-    session: SessionDep,
+    uow: UowDep,
     user: CurrentUserDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: CursorQuery = None,
 ) -> Page[DocumentRead]:
     """The documents of an intervention the user can see, oldest first."""
-    after_id = None
-    if cursor is not None:
-        (raw,) = decode_cursor(cursor, 1)
-        if not isinstance(raw, int):
-            raise Problem(400, "invalid cursor")
-        after_id = raw
-    rows = await service.lister(session, user, intervention_id, after_id=after_id, limit=limit)
-    items = [DocumentRead.model_validate(row) for row in rows]
-    return page_of(items, limit, lambda d: [d.id])
+    return await service.lister(uow, user, intervention_id, cursor=cursor, limit=limit)
 
 
 @router.get("/documents/{document_id}", response_model=DocumentRead)
-async def get_document(
-    document_id: PathId, session: SessionDep, user: CurrentUserDep
-) -> DocumentRead:
-    document = await service.get(session, user, document_id)
+async def get_document(document_id: PathId, uow: UowDep, user: CurrentUserDep) -> DocumentRead:
+    document = await service.get(uow, user, document_id)
     return DocumentRead.model_validate(document)
 
 
@@ -171,22 +187,21 @@ async def get_document(
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 async def get_document_content(
-    document_id: PathId, request: Request, session: SessionDep, user: CurrentUserDep
+    document_id: PathId, request: Request, uow: UowDep, user: CurrentUserDep
 ) -> StreamingResponse:
     """The file, after checking that its bytes still have the SHA-256 recorded at upload."""
-    document = await service.get(session, user, document_id)
-    path = _storage(request).path(document.chemin)
+    document = await service.get(uow, user, document_id)
     try:
-        handle = await open_verified(path, document.checksum)
-    except FileNotFoundError as exc:
+        stored = await _storage(request).open(document.chemin, checksum=document.checksum)
+    except StoredFileMissing as exc:
         log.error("document.file_missing", document_id=document.id, chemin=document.chemin)
         raise conflict("the document's file is missing from storage") from exc
-    if handle is None:
+    except ChecksumMismatch as exc:
         log.error("document.checksum_mismatch", document_id=document.id, chemin=document.chemin)
-        raise conflict("checksum mismatch: the stored file no longer matches its upload")
+        raise conflict("checksum mismatch: the stored file no longer matches its upload") from exc
     quoted = quote(document.nom_fichier, safe="")
     return StreamingResponse(
-        iter_file(handle),
+        stored.chunks(),
         media_type=document.mime_type,
         headers={
             "Content-Length": str(document.taille),

@@ -3,31 +3,31 @@ each upload (row, audit entry, `document.ajoute` event) in the request's transac
 
 from __future__ import annotations
 
-from shared.errors import Problem, conflict, not_found
-from shared.events import Event, add_event
-from shared.security import CurrentUser
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any
 
-from interventions.database import SCHEMA
+from shared.errors import Problem, conflict, not_found
+from shared.pagination import Page
+from shared.security import CurrentUser
+from shared.uow import UnitOfWork
+
 from interventions.documents import repository
 from interventions.documents.models import Document, TypeDocument
+from interventions.documents.schemas import DocumentRead
 from interventions.historique.service import record
 from interventions.interventions.models import StatutIntervention
 from interventions.interventions.service import get_for_user
 
-PRODUCER = "interventions"
 
-
-async def check_can_add(session: AsyncSession, user: CurrentUser, intervention_id: int) -> None:
+async def check_can_add(uow: UnitOfWork, user: CurrentUser, intervention_id: int) -> None:
     """404 unless the user sees the intervention (staff, its technician, its client);
     409 once it is archived (its file is closed)."""
-    intervention = await get_for_user(session, user, intervention_id)
+    intervention = await get_for_user(uow, user, intervention_id)
     if intervention.statut == StatutIntervention.archivee:
         raise conflict("an archived intervention takes no more documents")
 
 
 async def ajouter(
-    session: AsyncSession,
+    uow: UnitOfWork,
     user: CurrentUser,
     intervention_id: int,
     *,
@@ -41,7 +41,7 @@ async def ajouter(
 ) -> Document:
     """Record a stored file as a document of the intervention."""
     # Checked again under the row lock: the upload took time, the assignment may have moved.
-    intervention = await get_for_user(session, user, intervention_id, for_update=True)
+    intervention = await get_for_user(uow, user, intervention_id, for_update=True)
     if intervention.statut == StatutIntervention.archivee:
         raise conflict("an archived intervention takes no more documents")
     document = Document(
@@ -55,8 +55,8 @@ async def ajouter(
         mime_type=mime_type,
         checksum=checksum,
     )
-    session.add(document)
-    await session.flush()
+    uow.session.add(document)
+    await uow.session.flush()
     values = {
         "id": document.id,
         "intervention_id": intervention_id,
@@ -67,7 +67,7 @@ async def ajouter(
         "checksum": checksum,
     }
     await record(
-        session,
+        uow,
         intervention_id=intervention_id,
         action="upload_document",
         description=f"Document ajouté : {nom_fichier}",
@@ -75,22 +75,17 @@ async def ajouter(
         nouvelle_valeur=values,
         user_id=user.id,
     )
-    await add_event(
-        session,
-        SCHEMA,
-        Event.new(
-            "document.ajoute",
-            producer=PRODUCER,
-            aggregate_id=document.id,
-            data={**values, "client_id": intervention.client_id, "uploaded_by": user.id},
-        ),
+    uow.emit(
+        "document.ajoute",
+        document.id,
+        {**values, "client_id": intervention.client_id, "uploaded_by": user.id},
     )
     return document
 
 
-async def get(session: AsyncSession, user: CurrentUser, document_id: int) -> Document:
+async def get(uow: UnitOfWork, user: CurrentUser, document_id: int) -> Document:
     """A document whose intervention the user can see; 404 for anyone else."""
-    document = await repository.get(session, document_id)
+    document = await repository.get(uow.session, document_id)
     if document is None:
         raise not_found("document")
     if document.intervention_id is None:
@@ -98,7 +93,7 @@ async def get(session: AsyncSession, user: CurrentUser, document_id: int) -> Doc
             raise not_found("document")
         return document
     try:
-        await get_for_user(session, user, document.intervention_id)
+        await get_for_user(uow, user, document.intervention_id)
     except Problem as exc:
         if exc.status == 404:
             raise not_found("document") from exc
@@ -107,14 +102,17 @@ async def get(session: AsyncSession, user: CurrentUser, document_id: int) -> Doc
 
 
 async def lister(
-    session: AsyncSession,
+    uow: UnitOfWork,
     user: CurrentUser,
     intervention_id: int,
     *,
-    after_id: int | None,
+    cursor: str | None,
     limit: int,
-) -> list[Document]:
-    await get_for_user(session, user, intervention_id)
-    return await repository.list_for_intervention(
-        session, intervention_id, after_id=after_id, limit=limit
+) -> Page[Any]:
+    await get_for_user(uow, user, intervention_id)
+    return await repository.Documents(uow).page(
+        cursor=cursor,
+        limit=limit,
+        where=[Document.intervention_id == intervention_id],
+        item=DocumentRead.model_validate,
     )

@@ -1,18 +1,16 @@
-"""Where documents live on disk, what their bytes really are, and which kinds each
-`type_document` accepts."""
+"""Where documents live (`shared.storage`: the local `INTERVENTIONS_DOCUMENTS_DIR`, or
+the `documents/` prefix of a bucket with `STORAGE_BACKEND=s3`), what their bytes really
+are, and which kinds each `type_document` accepts."""
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-from typing import IO
+import functools
 
-import anyio
-from shared.storage import CHUNK, Storage, iter_file
+from shared.storage import Storage, open_storage
 
 from interventions.documents.models import TypeDocument
 
-__all__ = ["CHUNK", "Storage", "allowed", "iter_file", "open_verified", "sniff_mime"]
+__all__ = ["allowed", "documents_storage", "sniff_mime"]
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -92,23 +90,7 @@ def allowed(type_document: TypeDocument, mime_type: str) -> bool:
     return mime_type in ALLOWED[type_document]
 
 
-async def open_verified(path: Path, checksum: str) -> IO[bytes] | None:
-    """The file opened at its start if its SHA-256 is `checksum`, else None (closed).
-    Raises FileNotFoundError when it is gone."""
-
-    def verify() -> IO[bytes] | None:
-        handle = path.open("rb")
-        try:
-            digest = hashlib.sha256()
-            while chunk := handle.read(CHUNK):
-                digest.update(chunk)
-            if digest.hexdigest() != checksum:
-                handle.close()
-                return None
-            handle.seek(0)
-            return handle
-        except BaseException:
-            handle.close()
-            raise
-
-    return await anyio.to_thread.run_sync(verify)
+@functools.cache
+def documents_storage(documents_dir: str) -> Storage:
+    """One storage per process (an S3 client is costly to build)."""
+    return open_storage(documents_dir, "documents")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+from typing import Any
 
 import sqlalchemy as sa
+from shared.db import Versioned
 from shared.db import pg_enum as shared_pg_enum
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from interventions.database import SCHEMA, Base
 
@@ -32,7 +34,7 @@ def pg_enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
     return shared_pg_enum(enum_cls, name, SCHEMA)
 
 
-class Equipement(Base):
+class Equipement(Versioned, Base):
     __tablename__ = "equipements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,17 +62,12 @@ class Equipement(Base):
     cout_acquisition: Mapped[decimal.Decimal | None] = mapped_column(sa.Numeric(12, 2))
     fournisseur: Mapped[str | None] = mapped_column(sa.String(200))
     intervalle_maintenance_jours: Mapped[int | None] = mapped_column(sa.Integer)
+    duree_garantie_mois: Mapped[int | None] = mapped_column(sa.Integer)
+    date_fin_garantie: Mapped[dt.date | None] = mapped_column(sa.Date)
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    )
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True),
-        nullable=False,
-        server_default=sa.func.now(),
-        onupdate=sa.func.now(),
-    )
-    version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    # created_at, updated_at, version: shared.db.Versioned (optimistic locking)
 
-    # eager_defaults: server-set columns come back by RETURNING (no lazy load in async)
-    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        # eager_defaults: server-set columns come back by RETURNING (no lazy load in async)
+        return {"version_id_col": cls.__table__.c.version, "eager_defaults": True}

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from shared.db import equal_filters
+from shared.repository import Keyset, Repository
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interventions.equipements.models import CriticiteEquipement, Equipement, StatutEquipement
@@ -22,6 +22,13 @@ class EquipementFilters:
     maintenance_avant: dt.date | None = None
 
 
+class Equipements(Repository[Equipement]):
+    """Equipment in id order (keyset)."""
+
+    model = Equipement
+    keyset = Keyset(Equipement.id)
+
+
 async def get(
     session: AsyncSession, equipement_id: int, *, for_update: bool = False
 ) -> Equipement | None:
@@ -31,22 +38,16 @@ async def get(
     return (await session.scalars(query)).one_or_none()
 
 
-async def page(
-    session: AsyncSession, filters: EquipementFilters, after_id: int | None, limit: int
-) -> Sequence[Equipement]:
-    """`limit` rows after `after_id` in id order (keyset)."""
-    query = sa.select(Equipement).where(
-        *equal_filters(
-            (Equipement.client_id, filters.client_id),
-            (Equipement.statut, filters.statut),
-            (Equipement.criticite, filters.criticite),
-        )
+def conditions(filters: EquipementFilters) -> list[sa.ColumnElement[bool]]:
+    """The list's filters as WHERE conditions."""
+    where = equal_filters(
+        (Equipement.client_id, filters.client_id),
+        (Equipement.statut, filters.statut),
+        (Equipement.criticite, filters.criticite),
     )
     if filters.maintenance_avant is not None:
-        query = query.where(Equipement.prochaine_maintenance <= filters.maintenance_avant)
-    if after_id is not None:
-        query = query.where(Equipement.id > after_id)
-    return (await session.scalars(query.order_by(Equipement.id).limit(limit))).all()
+        where.append(Equipement.prochaine_maintenance <= filters.maintenance_avant)
+    return where
 
 
 async def has_interventions(session: AsyncSession, equipement_id: int) -> bool:

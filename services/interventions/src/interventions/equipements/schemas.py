@@ -15,6 +15,7 @@ Nom = Annotated[str, Field(min_length=1, max_length=200)]
 Texte200 = Annotated[str, Field(max_length=200)]
 Money = Annotated[decimal.Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 Intervalle = Annotated[int, Field(ge=1, le=3650)]
+MoisGarantie = Annotated[int, Field(ge=0, le=600)]
 
 
 class _In(BaseModel):
@@ -37,6 +38,12 @@ class EquipementCreate(_In):
     cout_acquisition: Money | None = None
     fournisseur: Texte200 | None = None
     intervalle_maintenance_jours: Intervalle | None = None
+    duree_garantie_mois: MoisGarantie | None = Field(
+        default=None, description="warranty from date_installation, in months"
+    )
+    date_fin_garantie: Date | None = Field(
+        default=None, description="last day of warranty (default: installation + duration)"
+    )
 
 
 class EquipementUpdate(_In):
@@ -56,6 +63,8 @@ class EquipementUpdate(_In):
     cout_acquisition: Money | None = None
     fournisseur: Texte200 | None = None
     intervalle_maintenance_jours: Intervalle | None = None
+    duree_garantie_mois: MoisGarantie | None = None
+    date_fin_garantie: Date | None = None
 
     @field_validator("nom", "numero_serie", "criticite")
     @classmethod
@@ -89,6 +98,8 @@ class EquipementRead(BaseModel):
     cout_acquisition: decimal.Decimal | None
     fournisseur: str | None
     intervalle_maintenance_jours: int | None
+    duree_garantie_mois: int | None
+    date_fin_garantie: dt.date | None
     active: bool
     created_at: dt.datetime
     updated_at: dt.datetime

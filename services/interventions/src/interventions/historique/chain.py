@@ -48,7 +48,8 @@ def normalise_ip(value: str | None) -> str | None:
 
 def row_hash(
     *,
-    intervention_id: int,
+    intervention_id: int | None = None,
+    equipement_id: int | None = None,
     user_id: int | None,
     action: str,
     description: str,
@@ -59,9 +60,15 @@ def row_hash(
     user_agent: str | None,
     prev_hash: str,
 ) -> str:
-    """SHA-256 over the canonical JSON (sorted keys, UTC times) of a row and its predecessor."""
+    """SHA-256 over the canonical JSON (sorted keys, UTC times) of a row and its predecessor;
+    the row belongs to an intervention's trail or to an equipment's."""
+    subject = (
+        {"intervention_id": intervention_id}
+        if equipement_id is None
+        else {"equipement_id": equipement_id}
+    )
     document = {
-        "intervention_id": intervention_id,
+        **subject,
         "user_id": user_id,
         "action": str(action),
         "description": description,

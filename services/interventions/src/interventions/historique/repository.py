@@ -26,7 +26,7 @@ def _dumps(value: Any) -> str:
 # compiled once; run on the driver connection (the hot path of every write)
 _INSERT = driver_sql(
     sa.insert(_TABLE)
-    .values({c.name: sa.bindparam(c.name) for c in _TABLE.c if c.name != "id"})
+    .values({c.name: sa.bindparam(c.name) for c in _TABLE.c if c.name not in ("id", "origine")})
     .inline()
 )
 

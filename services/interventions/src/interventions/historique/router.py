@@ -6,9 +6,9 @@ from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from shared.db import SessionDep
 from shared.security import CurrentUserDep
 from shared.types import PathId
+from shared.uow import UowDep
 
 from interventions.historique import service
 from interventions.historique.schemas import HistoriquePage, HistoriqueRead, VerificationRead
@@ -20,15 +20,15 @@ router = APIRouter(tags=["historique"])
 @router.get("/interventions/{intervention_id}/historique", response_model=HistoriquePage)
 async def historique(
     intervention_id: PathId,
-    session: SessionDep,
+    uow: UowDep,
     user: CurrentUserDep,
     verifier: Annotated[
         bool, Query(description="recompute the hash chain and report whether it holds")
     ] = False,
 ) -> HistoriquePage:
     """The trail, oldest first (one intervention's trail is one page)."""
-    await get_for_user(session, user, intervention_id)
-    rows, verification = await service.history(session, intervention_id)
+    await get_for_user(uow, user, intervention_id)
+    rows, verification = await service.history(uow, intervention_id)
     items = [HistoriqueRead.model_validate(r) for r in rows]
     if not user.is_staff:
         # who did it is shown, but not from where: IP and user agent stay with the staff

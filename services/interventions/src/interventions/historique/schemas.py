@@ -25,6 +25,7 @@ class HistoriqueRead(BaseModel):
     user_agent: str | None
     prev_hash: str
     hash: str
+    origine: str = "api"
 
     @field_validator("adresse_ip", mode="before")
     @classmethod
@@ -41,5 +42,34 @@ class VerificationRead(BaseModel):
 
 class HistoriquePage(BaseModel):
     items: list[HistoriqueRead]
+    next_cursor: str | None = None
+    verification: VerificationRead | None = None
+
+
+class HistoriqueEquipementRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    equipement_id: int
+    user_id: int | None
+    action: str
+    description: str
+    ancienne_valeur: dict[str, Any] | None
+    nouvelle_valeur: dict[str, Any] | None
+    horodatage: dt.datetime
+    adresse_ip: str | None
+    user_agent: str | None
+    prev_hash: str
+    hash: str
+    origine: str = "api"
+
+    @field_validator("adresse_ip", mode="before")
+    @classmethod
+    def _ip(cls, value: object) -> str | None:
+        return None if value is None else str(value)
+
+
+class HistoriqueEquipementPage(BaseModel):
+    items: list[HistoriqueEquipementRead]
     next_cursor: str | None = None
     verification: VerificationRead | None = None

@@ -6,18 +6,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shared.context import request_meta
+import sqlalchemy as sa
 from shared.db import utcnow
 from shared.errors import not_found
+from shared.uow import UnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interventions.historique import repository
 from interventions.historique.chain import GENESIS, jsonable, normalise_ip, row_hash
-from interventions.historique.models import ActionHistorique, HistoriqueIntervention
+from interventions.historique.models import (
+    ActionHistorique,
+    HistoriqueEquipement,
+    HistoriqueIntervention,
+)
 
 
 async def record(
-    session: AsyncSession,
+    uow: UnitOfWork,
     *,
     intervention_id: int,
     action: str,
@@ -32,6 +37,7 @@ async def record(
     `inserted_now`: the caller's transaction has just inserted the intervention. Its chain
     is then empty (its id is new: no audit row nor purge anchor can name it) and no other
     transaction can see the row to write to it, so there is nothing to lock or look up."""
+    session = uow.session
     action_value = ActionHistorique(action)
     if inserted_now:
         prev_hash = GENESIS
@@ -41,7 +47,7 @@ async def record(
         if not await repository.lock_intervention(session, intervention_id):
             raise not_found("intervention")
         prev_hash = await repository.last_hash(session, intervention_id) or GENESIS
-    meta = request_meta()
+    meta = uow.meta
     ip = normalise_ip(meta.client_ip)
     before, after = jsonable(ancienne_valeur), jsonable(nouvelle_valeur)
     horodatage = utcnow()
@@ -82,16 +88,28 @@ class Verification:
     reason: str | None = None
 
 
-def verify_rows(rows: Sequence[HistoriqueIntervention], anchor: str | None) -> Verification:
-    """Recompute every hash and link; the first row links to the genesis or the purge anchor."""
+def verify_rows(
+    rows: Sequence[HistoriqueIntervention | HistoriqueEquipement],
+    anchor: str | None,
+    sql_hashes: dict[int, str] | None = None,
+) -> Verification:
+    """Recompute every hash and link; the first row links to the genesis or the purge anchor.
+    Rows the database's trigger wrote (`origine` sql) are checked against `sql_hashes`, their
+    hashes recomputed by the database (`sql_hashes_of`)."""
     expected_prev = anchor or GENESIS
     for row in rows:
         if row.prev_hash != expected_prev:
             return Verification(False, len(rows), row.id, "prev_hash does not match")
+        if row.origine == "sql":
+            if (sql_hashes or {}).get(row.id) != row.hash:
+                return Verification(False, len(rows), row.id, "row content does not match its hash")
+            expected_prev = row.hash
+            continue
         recomputed = row_hash(
-            intervention_id=row.intervention_id,
+            intervention_id=getattr(row, "intervention_id", None),
+            equipement_id=getattr(row, "equipement_id", None),
             user_id=row.user_id,
-            action=row.action.value,
+            action=str(row.action),
             description=row.description,
             ancienne_valeur=row.ancienne_valeur,
             nouvelle_valeur=row.nouvelle_valeur,
@@ -107,8 +125,102 @@ def verify_rows(rows: Sequence[HistoriqueIntervention], anchor: str | None) -> V
 
 
 async def history(
-    session: AsyncSession, intervention_id: int
+    uow: UnitOfWork, intervention_id: int
 ) -> tuple[Sequence[HistoriqueIntervention], Verification]:
+    session = uow.session
     rows = await repository.list_for(session, intervention_id)
     anchor = await repository.anchor(session, intervention_id)
-    return rows, verify_rows(rows, anchor)
+    return rows, verify_rows(rows, anchor, await sql_hashes_of(session, rows))
+
+
+async def sql_hashes_of(
+    session: AsyncSession, rows: Sequence[HistoriqueIntervention | HistoriqueEquipement]
+) -> dict[int, str]:
+    """The hashes of the trigger-written rows, recomputed by the database from their
+    current content (the same `hash_hors_api` the trigger used)."""
+    ids = [row.id for row in rows if row.origine == "sql"]
+    if not ids:
+        return {}
+    model = type(rows[0])
+    table = model.__table__.name  # type: ignore[attr-defined]
+    sujet, column = (
+        ("intervention", "intervention_id")
+        if model is HistoriqueIntervention
+        else ("equipement", "equipement_id")
+    )
+    result = await session.execute(
+        sa.text(
+            f"SELECT id, interventions.hash_hors_api('{sujet}', {column}, user_id,"
+            " action::text, description, ancienne_valeur, nouvelle_valeur, horodatage,"
+            f" prev_hash) FROM interventions.{table} WHERE id = ANY(:ids)"
+        ),
+        {"ids": ids},
+    )
+    return {row_id: value for row_id, value in result.all()}
+
+
+ACTIONS_EQUIPEMENT = frozenset({"creation", "modification", "changement_statut", "suppression"})
+
+
+async def record_equipement(
+    uow: UnitOfWork,
+    *,
+    equipement_id: int,
+    action: str,
+    description: str,
+    ancienne_valeur: dict[str, Any] | None,
+    nouvelle_valeur: dict[str, Any] | None,
+    user_id: int | None,
+) -> None:
+    """Append one row to an equipment's trail, chained to its previous one. The caller
+    holds the equipment's row lock (or has just inserted it), which serialises the chain."""
+    assert action in ACTIONS_EQUIPEMENT, action
+    session = uow.session
+    h = HistoriqueEquipement
+    prev_hash = (
+        await session.execute(
+            sa.select(h.hash).where(h.equipement_id == equipement_id).order_by(h.id.desc()).limit(1)
+        )
+    ).scalar_one_or_none() or GENESIS
+    meta = uow.meta
+    ip = normalise_ip(meta.client_ip)
+    before, after = jsonable(ancienne_valeur), jsonable(nouvelle_valeur)
+    horodatage = utcnow()
+    session.add(
+        HistoriqueEquipement(
+            equipement_id=equipement_id,
+            user_id=user_id,
+            action=action,
+            description=description,
+            ancienne_valeur=before,
+            nouvelle_valeur=after,
+            horodatage=horodatage,
+            adresse_ip=ip,
+            user_agent=meta.user_agent,
+            prev_hash=prev_hash,
+            hash=row_hash(
+                equipement_id=equipement_id,
+                user_id=user_id,
+                action=action,
+                description=description,
+                ancienne_valeur=before,
+                nouvelle_valeur=after,
+                horodatage=horodatage,
+                adresse_ip=ip,
+                user_agent=meta.user_agent,
+                prev_hash=prev_hash,
+            ),
+        )
+    )
+    await session.flush()
+
+
+async def history_equipement(
+    uow: UnitOfWork, equipement_id: int
+) -> tuple[Sequence[HistoriqueEquipement], Verification]:
+    session = uow.session
+    h = HistoriqueEquipement
+    rows = (
+        await session.scalars(sa.select(h).where(h.equipement_id == equipement_id).order_by(h.id))
+    ).all()
+    return rows, verify_rows(rows, None, await sql_hashes_of(session, rows))

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from shared.db import Versioned
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from interventions.database import Base
 from interventions.equipements.models import pg_enum
@@ -43,7 +46,7 @@ PRIORITE_TYPE = pg_enum(PrioriteIntervention, "priorite_intervention")
 STATUT_TYPE = pg_enum(StatutIntervention, "statut_intervention")
 
 
-class Intervention(Base):
+class Intervention(Versioned, Base):
     __tablename__ = "interventions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,16 +87,28 @@ class Intervention(Base):
     # The maintenance due date a generated preventive intervention answers (unique per
     # equipment), so the generator never opens two for the same due date.
     date_echeance_maintenance: Mapped[dt.date | None] = mapped_column(sa.Date)
-    created_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    # working time (workflow.py): each en_cours / en_attente stretch, their sums, first
+    # assignment and first pick-up (en_cours)
+    periodes: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")
     )
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True),
-        nullable=False,
-        server_default=sa.func.now(),
-        onupdate=sa.func.now(),
+    duree_attente: Mapped[decimal.Decimal | None] = mapped_column(sa.Numeric(8, 2))
+    date_affectation: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    date_prise_en_charge: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    motif_attente: Mapped[str | None] = mapped_column(sa.String(20))
+    # cout_reel = cout_main_oeuvre (duree_reelle x hourly rate) + cout_pieces (inventory)
+    cout_main_oeuvre: Mapped[decimal.Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    cout_pieces: Mapped[decimal.Decimal] = mapped_column(
+        sa.Numeric(12, 2), nullable=False, server_default="0"
     )
-    version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    # the equipment was under warranty when the intervention was opened
+    sous_garantie: Mapped[bool] = mapped_column(
+        sa.Boolean, nullable=False, server_default=sa.false()
+    )
+    rapport: Mapped[str | None] = mapped_column(sa.Text)
+    # created_at, updated_at, version: shared.db.Versioned (optimistic locking)
 
-    # eager_defaults: server-set columns come back by RETURNING (no lazy load in async)
-    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        # eager_defaults: server-set columns come back by RETURNING (no lazy load in async)
+        return {"version_id_col": cls.__table__.c.version, "eager_defaults": True}

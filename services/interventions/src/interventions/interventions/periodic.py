@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from shared.db import Database, utcnow
+from shared.db import Database
 from shared.logging import get_logger
-from sqlalchemy.ext.asyncio import AsyncSession
+from shared.uow import UnitOfWork, unit_of_work
 
-from interventions.common import publish
+from interventions.database import SCHEMA
 from interventions.equipements.models import Equipement, StatutEquipement
 from interventions.historique import service as historique
 from interventions.historique.models import ActionHistorique
@@ -24,13 +24,15 @@ from interventions.interventions.models import (
     StatutIntervention,
     TypeIntervention,
 )
-from interventions.interventions.service import archiver, read
+from interventions.interventions.service import archiver, read, sous_garantie
+from shared import clock
 
 log = get_logger(__name__)
 MAX_BATCHES = 10_000  # a bound, so a bug can never loop forever
 
 
-async def _preventive_batch(session: AsyncSession, until: dt.date, batch: int) -> int:
+async def _preventive_batch(uow: UnitOfWork, until: dt.date, batch: int, now: dt.datetime) -> int:
+    session = uow.session
     already = sa.exists().where(
         Intervention.equipement_id == Equipement.id,
         Intervention.type_intervention == TypeIntervention.preventive,
@@ -51,11 +53,11 @@ async def _preventive_batch(session: AsyncSession, until: dt.date, batch: int) -
             .with_for_update(skip_locked=True)
         )
     ).all()
-    now = utcnow()
     for equipement in due:
         echeance = equipement.prochaine_maintenance
         assert echeance is not None
-        fin_echeance = dt.datetime.combine(echeance, dt.time(23, 59, 59), dt.UTC)
+        # the due date is a local day: it ends at 23:59:59 in Casablanca
+        fin_echeance = clock.end_of_local_day(echeance)
         intervention = Intervention(
             equipement_id=equipement.id,
             client_id=equipement.client_id,
@@ -68,12 +70,13 @@ async def _preventive_batch(session: AsyncSession, until: dt.date, batch: int) -
             date_creation=now,
             date_limite=fin_echeance if fin_echeance >= now else None,
             date_echeance_maintenance=echeance,
+            sous_garantie=sous_garantie(equipement.date_fin_garantie, now),
         )
         session.add(intervention)
         await session.flush()
         after = read(intervention)
         await historique.record(
-            session,
+            uow,
             intervention_id=intervention.id,
             action=ActionHistorique.creation,
             description="Création automatique (maintenance préventive)",
@@ -81,18 +84,21 @@ async def _preventive_batch(session: AsyncSession, until: dt.date, batch: int) -
             nouvelle_valeur=after,
             user_id=None,
         )
-        await publish(session, "intervention.created", intervention.id, after)
+        uow.emit("intervention.created", intervention.id, after)
     return len(due)
 
 
-async def generate_preventive(db: Database, *, horizon_days: int, batch: int = 200) -> int:
+async def generate_preventive(
+    db: Database, *, horizon_days: int, batch: int = 200, now: dt.datetime | None = None
+) -> int:
     """One preventive intervention per equipment due within the horizon (never two for the
-    same due date); returns how many were opened."""
-    until = utcnow().date() + dt.timedelta(days=horizon_days)
+    same due date), counted in local days from today in Casablanca; returns how many."""
+    now = now or clock.utcnow()
+    until = horizon_end(now, horizon_days)
     total = 0
     for _ in range(MAX_BATCHES):
-        async with db.sessionmaker() as session, session.begin():
-            done = await _preventive_batch(session, until, batch)
+        async with unit_of_work(db, schema=SCHEMA) as uow:
+            done = await _preventive_batch(uow, until, batch, now)
         total += done
         if done < batch:
             break
@@ -100,9 +106,20 @@ async def generate_preventive(db: Database, *, horizon_days: int, batch: int = 2
     return total
 
 
-async def _archive_batch(session: AsyncSession, before: dt.datetime, batch: int) -> int:
+def horizon_end(now: dt.datetime, horizon_days: int) -> dt.date:
+    """The last due date the preventive generator opens at `now`: the local day."""
+    return clock.local_date(now) + dt.timedelta(days=horizon_days)
+
+
+def archive_cutoff(now: dt.datetime, after_days: int) -> dt.datetime:
+    """Interventions closed before this instant are archived: local midnight,
+    `after_days` days before today in Casablanca (a whole local day at a time)."""
+    return clock.start_of_local_day(clock.local_date(now) - dt.timedelta(days=after_days))
+
+
+async def _archive_batch(uow: UnitOfWork, before: dt.datetime, batch: int) -> int:
     rows = (
-        await session.scalars(
+        await uow.session.scalars(
             sa.select(Intervention)
             .where(
                 Intervention.statut == StatutIntervention.cloturee, Intervention.date_fin < before
@@ -113,17 +130,19 @@ async def _archive_batch(session: AsyncSession, before: dt.datetime, batch: int)
         )
     ).all()
     for intervention in rows:
-        await archiver(session, intervention)
+        await archiver(uow, intervention)
     return len(rows)
 
 
-async def archive(db: Database, *, after_days: int, batch: int = 200) -> int:
-    """cloturee with date_fin older than `after_days` -> archivee (history and event each)."""
-    before = utcnow() - dt.timedelta(days=after_days)
+async def archive(
+    db: Database, *, after_days: int, batch: int = 200, now: dt.datetime | None = None
+) -> int:
+    """cloturee with date_fin before `archive_cutoff` -> archivee (history and event each)."""
+    before = archive_cutoff(now or clock.utcnow(), after_days)
     total = 0
     for _ in range(MAX_BATCHES):
-        async with db.sessionmaker() as session, session.begin():
-            done = await _archive_batch(session, before, batch)
+        async with unit_of_work(db, schema=SCHEMA) as uow:
+            done = await _archive_batch(uow, before, batch)
         total += done
         if done < batch:
             break
@@ -134,11 +153,11 @@ async def archive(db: Database, *, after_days: int, batch: int = 200) -> int:
 async def purge_historique(db: Database, *, retention_days: int, batch: int = 1000) -> int:
     """Audit rows older than the retention deleted through the database's purge function
     (the only path the append-only trigger lets through)."""
-    before = utcnow() - dt.timedelta(days=retention_days)
+    before = clock.utcnow() - dt.timedelta(days=retention_days)
     total = 0
     for _ in range(MAX_BATCHES):
-        async with db.sessionmaker() as session, session.begin():
-            result = await session.execute(
+        async with unit_of_work(db, schema=SCHEMA) as uow:
+            result = await uow.session.execute(
                 sa.text("SELECT interventions.purge_historique(:before, :batch)"),
                 {"before": before, "batch": batch},
             )

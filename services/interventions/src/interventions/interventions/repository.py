@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from shared.db import equal_filters
-from shared.driver import driver_connection, driver_sql, fetch_one
+from shared.driver import driver_connection, driver_sql
+from shared.repository import Keyset, Repository
 from shared.security import CurrentUser
+from shared.uow import UnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interventions.equipements.models import Equipement, StatutEquipement
 from interventions.interventions.access import Scope, scope, visible_to
 from interventions.interventions.models import (
-    PRIORITE_TYPE,
     Intervention,
     PrioriteIntervention,
     StatutIntervention,
@@ -30,9 +30,9 @@ from interventions.interventions.models import (
 TABLE: sa.Table = Intervention.__table__  # type: ignore[assignment]
 COLUMNS = tuple(c.name for c in TABLE.c)
 _EQUIPEMENT = driver_sql(
-    sa.select(Equipement.client_id, Equipement.active, Equipement.statut).where(
-        Equipement.id == sa.bindparam("id")
-    )
+    sa.select(
+        Equipement.client_id, Equipement.active, Equipement.statut, Equipement.date_fin_garantie
+    ).where(Equipement.id == sa.bindparam("id"))
 )
 _by_id = sa.select(*TABLE.c).where(TABLE.c.id == sa.bindparam("id"))
 _GET: dict[Scope, str] = {
@@ -62,52 +62,34 @@ class InterventionFilters:
     cree_avant: dt.datetime | None = None
 
 
-SortKey = tuple[PrioriteIntervention, dt.datetime, int]
+class Interventions(Repository[Intervention]):
+    """The list: keyset on (priorite, date_creation, id), which the indexes
+    idx_intervention_*keyset serve in that order; each role sees its own rows."""
+
+    model = Intervention
+    keyset = Keyset(Intervention.priorite, Intervention.date_creation, Intervention.id)
+
+    def visible(self, statement: sa.Select[Any], user: CurrentUser | None) -> sa.Select[Any]:
+        return statement if user is None else statement.where(visible_to(user))
 
 
-def list_query(
-    user: CurrentUser, filters: InterventionFilters, after: SortKey | None, limit: int
-) -> sa.Select[Intervention]:
-    """The page query: role filter, filters, keyset on (priorite, date_creation, id), which
-    the indexes idx_intervention_*keyset serve in that order."""
+def conditions(filters: InterventionFilters) -> list[sa.ColumnElement[bool]]:
+    """The list's filters as WHERE conditions."""
     i = Intervention
-    conditions: list[sa.ColumnElement[bool]] = [
-        visible_to(user),
-        *equal_filters(
-            (i.statut, filters.statut),
-            (i.priorite, filters.priorite),
-            (i.type_intervention, filters.type_intervention),
-            (i.technicien_id, filters.technicien_id),
-            (i.client_id, filters.client_id),
-            (i.equipement_id, filters.equipement_id),
-            (i.urgence, filters.urgence),
-        ),
-    ]
+    where = equal_filters(
+        (i.statut, filters.statut),
+        (i.priorite, filters.priorite),
+        (i.type_intervention, filters.type_intervention),
+        (i.technicien_id, filters.technicien_id),
+        (i.client_id, filters.client_id),
+        (i.equipement_id, filters.equipement_id),
+        (i.urgence, filters.urgence),
+    )
     if filters.cree_apres is not None:
-        conditions.append(i.date_creation >= filters.cree_apres)
+        where.append(i.date_creation >= filters.cree_apres)
     if filters.cree_avant is not None:
-        conditions.append(i.date_creation < filters.cree_avant)
-    if after is not None:
-        priorite, date_creation, last_id = after
-        conditions.append(
-            sa.tuple_(i.priorite, i.date_creation, i.id)
-            > sa.tuple_(
-                sa.cast(sa.literal(priorite.value), PRIORITE_TYPE),
-                sa.literal(date_creation, sa.DateTime(timezone=True)),
-                sa.literal(last_id, sa.Integer),
-            )
-        )
-    return sa.select(i).where(*conditions).order_by(i.priorite, i.date_creation, i.id).limit(limit)
-
-
-async def page(
-    session: AsyncSession,
-    user: CurrentUser,
-    filters: InterventionFilters,
-    after: SortKey | None,
-    limit: int,
-) -> Sequence[Intervention]:
-    return (await session.scalars(list_query(user, filters, after, limit))).all()
+        where.append(i.date_creation < filters.cree_avant)
+    return where
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +97,7 @@ class EquipementState:
     client_id: int
     active: bool
     statut: StatutEquipement
+    date_fin_garantie: dt.date | None
 
 
 async def equipement_state(session: AsyncSession, equipement_id: int) -> EquipementState | None:
@@ -123,7 +106,7 @@ async def equipement_state(session: AsyncSession, equipement_id: int) -> Equipem
     row = await (await conn.execute(_EQUIPEMENT, {"id": equipement_id})).fetchone()
     if row is None:
         return None
-    return EquipementState(row[0], row[1], StatutEquipement(row[2]))
+    return EquipementState(row[0], row[1], StatutEquipement(row[2]), row[3])
 
 
 async def insert(session: AsyncSession, values: dict[str, Any]) -> dict[str, Any]:
@@ -136,10 +119,27 @@ async def insert(session: AsyncSession, values: dict[str, Any]) -> dict[str, Any
 
 
 async def get_visible(
-    session: AsyncSession, user: CurrentUser, intervention_id: int
+    uow: UnitOfWork, user: CurrentUser, intervention_id: int
 ) -> dict[str, Any] | None:
-    """The row (column -> value) if `user` may see it."""
+    """The row (column -> value) if `user` may see it: one statement, `uow.fetch_one`."""
     column, who = scope(user)
-    driver = await driver_connection(session)
-    row = await fetch_one(driver, _GET[column], {"id": intervention_id, "who": who})
-    return None if row is None else dict(zip(COLUMNS, row, strict=True))
+    return await uow.fetch_one(_GET[column], {"id": intervention_id, "who": who})
+
+
+def list_query(
+    user: CurrentUser,
+    filters: InterventionFilters,
+    after: tuple[Any, ...] | None,
+    limit: int,
+) -> sa.Select[Any]:
+    """The statement `Interventions.page` runs for one page (for EXPLAIN in the plan test)."""
+    keyset = Interventions.keyset
+    assert keyset is not None
+    query = (
+        Interventions.visible(Interventions, sa.select(Intervention), user)  # type: ignore[arg-type]
+        .where(*conditions(filters))
+        .order_by(*keyset.order_by())
+    )
+    if after is not None:
+        query = query.where(keyset.after(after))
+    return query.limit(limit)

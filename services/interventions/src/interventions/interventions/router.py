@@ -8,22 +8,21 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from shared.db import Database, SessionDep
 from shared.errors import Problem
 from shared.idempotency import IdempotencyKey
-from shared.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
+from shared.pagination import CursorQuery, LimitQuery, Page
 from shared.security import CurrentUserDep, StaffDep
 from shared.types import PathId, UtcDateTime
+from shared.uow import UowDep, request_fingerprint
 from shared.versioning import IfMatch
 
-from interventions.database import SCHEMA
 from interventions.interventions import service
 from interventions.interventions.models import (
     PrioriteIntervention,
     StatutIntervention,
     TypeIntervention,
 )
-from interventions.interventions.repository import InterventionFilters, SortKey
+from interventions.interventions.repository import InterventionFilters
 from interventions.interventions.schemas import (
     Affectation,
     Evaluation,
@@ -32,7 +31,6 @@ from interventions.interventions.schemas import (
     InterventionUpdate,
     Transition,
 )
-from shared import idempotency
 
 router = APIRouter(tags=["interventions"])
 PREFIX = "/api/v1/interventions"
@@ -60,37 +58,25 @@ def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
     return value
 
 
-def _sort_key(cursor: str) -> SortKey:
-    priorite, date_creation, last_id = decode_cursor(cursor, 3)
-    try:
-        if not isinstance(date_creation, dt.datetime) or not isinstance(last_id, int):
-            raise ValueError("bad cursor values")
-        return (
-            PrioriteIntervention(priorite),
-            _aware(date_creation, "cursor") or date_creation,
-            last_id,
-        )
-    except (ValueError, TypeError, Problem) as exc:
-        raise Problem(400, "invalid cursor") from exc
-
-
 @router.post("/interventions", status_code=201, response_model=InterventionRead)
 async def create_intervention(
-    body: InterventionCreate, request: Request, user: CurrentUserDep, key: IdempotencyKey = None
+    body: InterventionCreate,
+    request: Request,
+    uow: UowDep,
+    user: CurrentUserDep,
+    key: IdempotencyKey = None,
 ) -> Response:
-    db: Database = request.app.state.db
-    # SessionDep's transaction, opened here: a generator dependency costs more CPU
-    async with db.sessionmaker() as session, session.begin():
-        stored = await idempotency.claim(session, SCHEMA, key, user.id, "POST /interventions")
-        if stored is None:
-            stored = await service.create(session, user, body)
-            await idempotency.remember(session, SCHEMA, key, user.id, stored)
-    return _json(stored, 201, {"Location": f"{PREFIX}/{stored['id']}"})
+    return await uow.created(
+        key,
+        await request_fingerprint(request),
+        lambda: service.create(uow, user, body),
+        "interventions",
+    )
 
 
 @router.get("/interventions", response_model=Page[InterventionRead])
 async def list_interventions(
-    session: SessionDep,
+    uow: UowDep,
     user: CurrentUserDep,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
@@ -116,53 +102,51 @@ async def list_interventions(
         cree_apres=_aware(cree_apres, "cree_apres"),
         cree_avant=_aware(cree_avant, "cree_avant"),
     )
-    after = _sort_key(cursor) if cursor is not None else None
-    rows = await service.list_for_user(session, user, filters, after, limit + 1)
-    return page_of(
-        [_read(r) for r in rows], limit, lambda i: [i.priorite.value, i.date_creation, i.id]
-    )
+    return await service.list_for_user(uow, user, filters, cursor, limit)
 
 
 @router.get("/interventions/{intervention_id}", response_model=InterventionRead)
-async def get_intervention(
-    intervention_id: PathId, request: Request, user: CurrentUserDep
-) -> Response:
-    db: Database = request.app.state.db
-    # A plain session, not SessionDep (a generator dependency costs more CPU): the read is
-    # one statement, run in autocommit (shared.driver.fetch_one), so there is nothing to
-    # commit, and a ROLLBACK would make psycopg drop its prepared statements.
-    async with db.sessionmaker() as session:
-        found = await service.get_read_for_user(session, user, intervention_id)
-    return _json(found)
+async def get_intervention(intervention_id: PathId, uow: UowDep, user: CurrentUserDep) -> Response:
+    # one statement through uow.fetch_one (autocommit, compiled once): nothing to commit
+    return _json(await service.get_read_for_user(uow, user, intervention_id))
 
 
 @router.patch("/interventions/{intervention_id}", response_model=InterventionRead)
 async def update_intervention(
     intervention_id: PathId,
     body: InterventionUpdate,
-    session: SessionDep,
+    request: Request,
+    uow: UowDep,
     user: CurrentUserDep,
     if_match: IfMatch = None,
 ) -> InterventionRead:
-    return _read(await service.update(session, user, intervention_id, body, if_match))
+    """Descriptive fields by role; on a cloturee intervention, staff corrections of
+    solution, rapport, periodes, duree_reelle, cout_reel (If-Match required: 428)."""
+    settings = request.app.state.settings
+    return _read(await service.update(uow, user, intervention_id, body, if_match, settings))
 
 
 @router.post("/interventions/{intervention_id}/affectation", response_model=InterventionRead)
 async def affecter(
-    intervention_id: PathId, body: Affectation, session: SessionDep, user: StaffDep
+    intervention_id: PathId, body: Affectation, uow: UowDep, user: StaffDep
 ) -> InterventionRead:
-    return _read(await service.affecter(session, user, intervention_id, body.technicien_id))
+    return _read(await service.affecter(uow, user, intervention_id, body.technicien_id))
 
 
 @router.post("/interventions/{intervention_id}/transitions", response_model=InterventionRead)
 async def transition(
-    intervention_id: PathId, body: Transition, session: SessionDep, user: CurrentUserDep
+    intervention_id: PathId,
+    body: Transition,
+    request: Request,
+    uow: UowDep,
+    user: CurrentUserDep,
 ) -> InterventionRead:
-    return _read(await service.transition(session, user, intervention_id, body))
+    settings = request.app.state.settings
+    return _read(await service.transition(uow, user, intervention_id, body, settings))
 
 
 @router.post("/interventions/{intervention_id}/evaluation", response_model=InterventionRead)
 async def evaluer(
-    intervention_id: PathId, body: Evaluation, session: SessionDep, user: CurrentUserDep
+    intervention_id: PathId, body: Evaluation, uow: UowDep, user: CurrentUserDep
 ) -> InterventionRead:
-    return _read(await service.evaluer(session, user, intervention_id, body.satisfaction_client))
+    return _read(await service.evaluer(uow, user, intervention_id, body.satisfaction_client))

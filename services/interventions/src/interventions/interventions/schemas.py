@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 from shared.types import Id, UtcDateTime
 
 from interventions.interventions.models import (
@@ -14,6 +14,7 @@ from interventions.interventions.models import (
     StatutIntervention,
     TypeIntervention,
 )
+from interventions.interventions.workflow import response_hours
 
 Titre = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=20_000)]
@@ -47,11 +48,43 @@ STAFF_FIELDS = frozenset(
     {
         "titre", "description", "type_intervention", "priorite", "urgence", "diagnostic",
         "date_planifiee", "date_limite", "duree_estimee", "duree_reelle", "cout_estime",
-        "cout_reel", "notes_techniques",
+        "cout_reel", "notes_techniques", "solution", "rapport", "periodes",
     }
 )  # fmt: skip
-TECHNICIEN_FIELDS = frozenset({"diagnostic", "notes_techniques", "duree_reelle", "cout_reel"})
+TECHNICIEN_FIELDS = frozenset(
+    {"diagnostic", "notes_techniques", "duree_reelle", "cout_reel", "rapport"}
+)
 CLIENT_FIELDS = frozenset({"titre", "description"})
+# What staff may still correct on a cloturee intervention (If-Match required, audited,
+# published as intervention.corrigee); `periodes` only there (every period is closed).
+CORRECTION_FIELDS = frozenset(
+    {
+        "solution",
+        "rapport",
+        "notes_techniques",
+        "diagnostic",
+        "periodes",
+        "duree_reelle",
+        "cout_reel",
+    }
+)
+MotifAttente = Literal["client", "pieces", "technique", "autre"]
+
+
+class PeriodeIn(_In):
+    """A working (`en_cours`) or waiting (`en_attente`) period, as corrected by staff."""
+
+    statut: Literal["en_cours", "en_attente"]
+    debut: UtcDateTime
+    fin: UtcDateTime
+    motif: MotifAttente | None = None
+
+
+class Periode(BaseModel):
+    statut: Literal["en_cours", "en_attente"]
+    debut: dt.datetime
+    fin: dt.datetime | None
+    motif: MotifAttente | None = None
 
 
 class InterventionUpdate(_In):
@@ -68,8 +101,11 @@ class InterventionUpdate(_In):
     cout_estime: Money | None = None
     cout_reel: Money | None = None
     notes_techniques: LongText | None = None
+    solution: LongText | None = None
+    rapport: LongText | None = None
+    periodes: Annotated[list[PeriodeIn], Field(max_length=500)] | None = None
 
-    @field_validator("titre", "type_intervention", "priorite", "urgence")
+    @field_validator("titre", "type_intervention", "priorite", "urgence", "periodes")
     @classmethod
     def _required(cls, value: object) -> object:
         if value is None:
@@ -82,6 +118,9 @@ class Transition(_In):
     commentaire: LongText | None = None
     diagnostic: LongText | None = None
     solution: LongText | None = None
+    motif_attente: MotifAttente | None = Field(
+        default=None, description="why it waits (en_attente): client, pieces, technique, autre"
+    )
 
 
 class Affectation(_In):
@@ -119,6 +158,21 @@ class InterventionRead(BaseModel):
     notes_techniques: str | None
     satisfaction_client: int | None
     date_echeance_maintenance: dt.date | None
+    periodes: list[Periode]
+    duree_attente: decimal.Decimal | None
+    date_affectation: dt.datetime | None
+    date_prise_en_charge: dt.datetime | None
+    motif_attente: MotifAttente | None
+    cout_main_oeuvre: decimal.Decimal | None
+    cout_pieces: decimal.Decimal
+    sous_garantie: bool
+    rapport: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def delai_prise_en_charge(self) -> decimal.Decimal | None:
+        """Response time in hours: creation -> first en_cours."""
+        return response_hours(self.date_creation, self.date_prise_en_charge)

@@ -29,6 +29,10 @@ class Planning(Base):
     notes_planning: Mapped[str | None] = mapped_column(sa.Text)
     confirme: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     rappel_envoye: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    # annule: the intervention was cancelled; the slot no longer books its technician
+    statut: Mapped[str] = mapped_column(
+        sa.String(20), nullable=False, default="planifie", server_default="planifie"
+    )
     date_creation: Mapped[dt.datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     )

@@ -6,11 +6,39 @@ import datetime as dt
 from typing import Any, cast
 
 import sqlalchemy as sa
+from shared.repository import Keyset, Repository
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interventions.interventions.models import Intervention
+from interventions.interventions.models import Intervention, StatutIntervention
 from interventions.planning.models import Planning
 from interventions.techniciens.models import TechnicienReplica
+
+REMINDED_STATUTS = (
+    StatutIntervention.ouverte,
+    StatutIntervention.affectee,
+    StatutIntervention.en_cours,
+    StatutIntervention.en_attente,
+)
+
+
+async def release(session: AsyncSession, intervention_id: int) -> dict[str, Any] | None:
+    """The slot of a cancelled intervention becomes `annule` and unconfirmed (its
+    technician is free again); the row as it is now, or None (no slot, or already)."""
+    table = cast(sa.Table, Planning.__table__)
+    row = (
+        await session.execute(
+            sa.update(table)
+            .where(table.c.intervention_id == intervention_id, table.c.statut != "annule")
+            .values(
+                statut="annule",
+                confirme=False,
+                version=table.c.version + 1,
+                date_modification=sa.func.now(),
+            )
+            .returning(*table.c)
+        )
+    ).one_or_none()
+    return None if row is None else dict(row._mapping)
 
 
 async def get_by_intervention(
@@ -43,27 +71,25 @@ async def confirmed_overlap_exists(
     return bool((await session.execute(query)).scalar())
 
 
-async def calendar(
-    session: AsyncSession,
-    *,
-    technicien_id: int | None,
-    du: dt.datetime | None,
-    au: dt.datetime | None,
-    after: tuple[dt.datetime, int] | None,
-    limit: int,
-) -> list[Planning]:
-    """Slots overlapping [du, au), in (date_debut, id) order, `limit + 1` rows from `after`."""
-    query = sa.select(Planning)
+class Calendrier(Repository[Planning]):
+    """Slots in (date_debut, id) order (keyset)."""
+
+    model = Planning
+    keyset = Keyset(Planning.date_debut, Planning.id)
+
+
+def calendar_conditions(
+    *, technicien_id: int | None, du: dt.datetime | None, au: dt.datetime | None
+) -> list[sa.ColumnElement[bool]]:
+    """Slots overlapping [du, au), of one technician when given."""
+    where: list[sa.ColumnElement[bool]] = []
     if technicien_id is not None:
-        query = query.where(Planning.technicien_id == technicien_id)
+        where.append(Planning.technicien_id == technicien_id)
     if du is not None:
-        query = query.where(Planning.date_fin > du)
+        where.append(Planning.date_fin > du)
     if au is not None:
-        query = query.where(Planning.date_debut < au)
-    if after is not None:
-        query = query.where(sa.tuple_(Planning.date_debut, Planning.id) > sa.tuple_(*after))
-    query = query.order_by(Planning.date_debut, Planning.id).limit(limit + 1)
-    return list((await session.execute(query)).scalars())
+        where.append(Planning.date_debut < au)
+    return where
 
 
 async def claim_due_reminders(
@@ -73,10 +99,18 @@ async def claim_due_reminders(
     their client and the technician's user id. Rows locked by another worker are skipped,
     so two workers never claim the same slot."""
     table = cast(sa.Table, Planning.__table__)
+    interventions = cast(sa.Table, Intervention.__table__)
+    # a cancelled slot, or a slot of an intervention no longer to be done, is never reminded
+    still_to_do = sa.exists().where(
+        interventions.c.id == table.c.intervention_id,
+        interventions.c.statut.in_(REMINDED_STATUTS),
+    )
     due = (
         sa.select(table.c.id)
         .where(
             table.c.confirme.is_(True),
+            table.c.statut == "planifie",
+            still_to_do,
             table.c.rappel_envoye.is_(False),
             table.c.date_debut <= now + horizon,
             table.c.date_fin > now,
@@ -103,7 +137,6 @@ async def claim_due_reminders(
         )
         .cte("claimed")
     )
-    interventions = cast(sa.Table, Intervention.__table__)
     replicas = cast(sa.Table, TechnicienReplica.__table__)
     query = (
         sa.select(

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from shared.db import SessionDep
-from shared.errors import bad_request, unprocessable
-from shared.pagination import CursorQuery, Page, decode_cursor, page_of
+from shared.errors import unprocessable
+from shared.pagination import CursorQuery, Page
 from shared.security import CurrentUser, CurrentUserDep, Role, StaffDep, require_roles
 from shared.types import PathId, UtcDateTime
+from shared.uow import UowDep
 from shared.versioning import IfMatch
 
 from interventions.planning import service
@@ -24,11 +23,9 @@ PlanningActorDep = Annotated[
 
 
 @router.get("/interventions/{intervention_id}/planning", response_model=PlanningRead)
-async def get_planning(
-    intervention_id: PathId, session: SessionDep, user: CurrentUserDep
-) -> PlanningRead:
+async def get_planning(intervention_id: PathId, uow: UowDep, user: CurrentUserDep) -> PlanningRead:
     """The slot of an intervention, for whoever can see the intervention."""
-    planning = await service.get(session, user, intervention_id)
+    planning = await service.get(uow, user, intervention_id)
     return PlanningRead.model_validate(planning)
 
 
@@ -40,15 +37,13 @@ async def get_planning(
 async def put_planning(
     intervention_id: PathId,
     body: PlanningPut,
-    session: SessionDep,
+    uow: UowDep,
     user: StaffDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> PlanningRead:
     """Create (201) or replace (200) the slot of an intervention."""
-    planning, created = await service.planifier(
-        session, user, intervention_id, body, if_match=if_match
-    )
+    planning, created = await service.planifier(uow, user, intervention_id, body, if_match=if_match)
     if created:
         response.status_code = 201
         response.headers["Location"] = f"/api/v1/interventions/{intervention_id}/planning"
@@ -58,16 +53,16 @@ async def put_planning(
 
 @router.post("/interventions/{intervention_id}/planning/confirmation", response_model=PlanningRead)
 async def confirm_planning(
-    intervention_id: PathId, session: SessionDep, user: PlanningActorDep
+    intervention_id: PathId, uow: UowDep, user: PlanningActorDep
 ) -> PlanningRead:
     """Confirm the slot: staff, or the technician assigned to the intervention."""
-    planning = await service.confirmer(session, user, intervention_id)
+    planning = await service.confirmer(uow, user, intervention_id)
     return PlanningRead.model_validate(planning)
 
 
 @router.get("/planning", response_model=Page[PlanningRead])
 async def list_planning(
-    session: SessionDep,
+    uow: UowDep,
     user: PlanningActorDep,
     technicien_id: PathId | None = None,
     du: Annotated[UtcDateTime | None, Query(description="slots ending after this")] = None,
@@ -79,14 +74,6 @@ async def list_planning(
     for name, value in (("du", du), ("au", au)):
         if value is not None and value.tzinfo is None:
             raise unprocessable("a time with its UTC offset is required", field=name)
-    after = None
-    if cursor is not None:
-        debut, planning_id = decode_cursor(cursor, 2)
-        if not isinstance(debut, dt.datetime) or not isinstance(planning_id, int):
-            raise bad_request("invalid cursor")
-        after = (debut, planning_id)
-    rows = await service.calendrier(
-        session, user, technicien_id=technicien_id, du=du, au=au, after=after, limit=limit
+    return await service.calendrier(
+        uow, user, technicien_id=technicien_id, du=du, au=au, cursor=cursor, limit=limit
     )
-    items = [PlanningRead.model_validate(row) for row in rows]
-    return page_of(items, limit, lambda p: [p.date_debut, p.id])

@@ -37,6 +37,7 @@ class PlanningRead(BaseModel):
     notes_planning: str | None
     confirme: bool
     rappel_envoye: bool
+    statut: str = Field(description="planifie, or annule once the intervention is cancelled")
     date_creation: dt.datetime
     date_modification: dt.datetime
     version: int

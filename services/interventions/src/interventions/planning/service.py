@@ -19,17 +19,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import orjson
-import sqlalchemy as sa
-from shared.db import Database, utcnow
+from shared.db import Database
 from shared.errors import Problem, conflict, forbidden, not_found
-from shared.events import Event, add_event
-from shared.events.outbox import outbox_table
 from shared.logging import get_logger
+from shared.pagination import Page
 from shared.security import CurrentUser, Role
+from shared.uow import UnitOfWork, unit_of_work
 from shared.versioning import check_version
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from interventions.database import SCHEMA
 from interventions.historique.service import record
@@ -37,10 +34,10 @@ from interventions.interventions.models import Intervention, StatutIntervention
 from interventions.interventions.service import get_for_user
 from interventions.planning import repository
 from interventions.planning.models import Planning
-from interventions.planning.schemas import PlanningPut
+from interventions.planning.schemas import PlanningPut, PlanningRead
+from shared import clock
 
 log = get_logger(__name__)
-PRODUCER = "interventions"
 PLANIFIABLES = frozenset(
     {
         StatutIntervention.ouverte,
@@ -53,19 +50,58 @@ RAPPEL_HORIZON = dt.timedelta(hours=24)
 OVERLAP_DETAIL = "the technician is already booked on an overlapping confirmed slot"
 
 
-def snapshot(planning: Planning) -> dict[str, Any]:
+def snapshot(planning: Planning | dict[str, Any]) -> dict[str, Any]:
     """The slot as JSON-ready values, for audit rows and events."""
+    get = planning.get if isinstance(planning, dict) else planning.__getattribute__
     return {
-        "id": planning.id,
-        "intervention_id": planning.intervention_id,
-        "technicien_id": planning.technicien_id,
-        "date_debut": planning.date_debut.isoformat(),
-        "date_fin": planning.date_fin.isoformat(),
-        "creneau": planning.creneau,
-        "notes_planning": planning.notes_planning,
-        "confirme": planning.confirme,
-        "rappel_envoye": planning.rappel_envoye,
+        "id": get("id"),
+        "intervention_id": get("intervention_id"),
+        "technicien_id": get("technicien_id"),
+        "date_debut": get("date_debut").isoformat(),
+        "date_fin": get("date_fin").isoformat(),
+        "creneau": get("creneau"),
+        "notes_planning": get("notes_planning"),
+        "confirme": get("confirme"),
+        "rappel_envoye": get("rappel_envoye"),
+        "statut": get("statut"),
     }
+
+
+async def liberer(uow: UnitOfWork, intervention: Intervention, *, annule: bool) -> None:
+    """Cancelling an intervention cancels its slot: unconfirmed, never reminded, the
+    technician free for another booking at once; audited and published (`planning.annule`).
+    (Sent back to ouverte, the slot loses its technician through the planning trigger.)"""
+    if not annule:
+        return
+    row = await repository.release(uow.session, intervention.id)
+    if row is None:
+        return
+    after = snapshot(row)
+    await record(
+        uow,
+        intervention_id=intervention.id,
+        action="planification",
+        description="Planification annulée (intervention annulée)",
+        ancienne_valeur={"statut": "planifie", "confirme": row["confirme"]},
+        nouvelle_valeur=after,
+        user_id=None,
+    )
+    uow.emit("planning.annule", row["id"], {**after, "client_id": intervention.client_id})
+
+
+async def reaffecter(uow: UnitOfWork, intervention: Intervention) -> None:
+    """After a reassignment (flushed): the slot now names the new technician, unconfirmed
+    (the planning trigger moved it, so the old technician is free); published as
+    `planning.planifie` so that calendars follow."""
+    planning = await repository.get_by_intervention(uow.session, intervention.id)
+    if planning is None or planning.statut == "annule":
+        return
+    await uow.session.refresh(planning)
+    uow.emit(
+        "planning.planifie",
+        planning.id,
+        {**snapshot(planning), "client_id": intervention.client_id},
+    )
 
 
 def _check_planifiable(intervention: Intervention) -> None:
@@ -73,17 +109,17 @@ def _check_planifiable(intervention: Intervention) -> None:
         raise conflict(f"an intervention in statut {intervention.statut} cannot be planned")
 
 
-async def get(session: AsyncSession, user: CurrentUser, intervention_id: int) -> Planning:
+async def get(uow: UnitOfWork, user: CurrentUser, intervention_id: int) -> Planning:
     """The slot of an intervention the user can see (404 otherwise, or when not planned)."""
-    await get_for_user(session, user, intervention_id)
-    planning = await repository.get_by_intervention(session, intervention_id)
+    await get_for_user(uow, user, intervention_id)
+    planning = await repository.get_by_intervention(uow.session, intervention_id)
     if planning is None:
         raise not_found("planning")
     return planning
 
 
 async def planifier(
-    session: AsyncSession,
+    uow: UnitOfWork,
     user: CurrentUser,
     intervention_id: int,
     data: PlanningPut,
@@ -92,13 +128,13 @@ async def planifier(
 ) -> tuple[Planning, bool]:
     """Create or replace the slot of an intervention; True when it was created."""
     # The intervention's row lock serialises every planning change of this intervention.
-    intervention = await get_for_user(session, user, intervention_id, for_update=True)
+    intervention = await get_for_user(uow, user, intervention_id, for_update=True)
     _check_planifiable(intervention)
-    planning = await repository.get_by_intervention(session, intervention_id, for_update=True)
+    planning = await repository.get_by_intervention(uow.session, intervention_id, for_update=True)
     if planning is not None:
         check_version(if_match, planning.version)
     if intervention.technicien_id is not None and await repository.confirmed_overlap_exists(
-        session,
+        uow.session,
         technicien_id=intervention.technicien_id,
         date_debut=data.date_debut,
         date_fin=data.date_fin,
@@ -109,7 +145,7 @@ async def planifier(
     created = planning is None
     if planning is None:
         planning = Planning(intervention_id=intervention_id, confirme=False, rappel_envoye=False)
-        session.add(planning)
+        uow.session.add(planning)
     elif planning.date_debut != data.date_debut or planning.date_fin != data.date_fin:
         planning.confirme = False
         planning.rappel_envoye = False
@@ -119,10 +155,10 @@ async def planifier(
     planning.creneau = data.creneau
     planning.notes_planning = data.notes_planning
     intervention.date_planifiee = data.date_debut
-    await _flush(session)
+    await _flush(uow)
     after = snapshot(planning)
     await record(
-        session,
+        uow,
         intervention_id=intervention_id,
         action="planification",
         description="Planification créée" if created else "Planification modifiée",
@@ -130,26 +166,17 @@ async def planifier(
         nouvelle_valeur=after,
         user_id=user.id,
     )
-    await add_event(
-        session,
-        SCHEMA,
-        Event.new(
-            "planning.planifie",
-            producer=PRODUCER,
-            aggregate_id=planning.id,
-            data={**after, "client_id": intervention.client_id},
-        ),
-    )
+    uow.emit("planning.planifie", planning.id, {**after, "client_id": intervention.client_id})
     return planning, created
 
 
-async def confirmer(session: AsyncSession, user: CurrentUser, intervention_id: int) -> Planning:
+async def confirmer(uow: UnitOfWork, user: CurrentUser, intervention_id: int) -> Planning:
     """Confirm the slot (staff, or the assigned technician); confirming twice is a no-op."""
     if user.role not in (Role.admin, Role.responsable, Role.technicien):
         raise forbidden()
     # For a technician, get_for_user answers 404 unless the intervention is assigned to it.
-    intervention = await get_for_user(session, user, intervention_id, for_update=True)
-    planning = await repository.get_by_intervention(session, intervention_id, for_update=True)
+    intervention = await get_for_user(uow, user, intervention_id, for_update=True)
+    planning = await repository.get_by_intervention(uow.session, intervention_id, for_update=True)
     if planning is None:
         raise not_found("planning")
     _check_planifiable(intervention)
@@ -160,10 +187,10 @@ async def confirmer(session: AsyncSession, user: CurrentUser, intervention_id: i
     before = snapshot(planning)
     planning.technicien_id = intervention.technicien_id
     planning.confirme = True
-    await _flush(session)
+    await _flush(uow)
     after = snapshot(planning)
     await record(
-        session,
+        uow,
         intervention_id=intervention_id,
         action="planification",
         description="Planification confirmée",
@@ -171,23 +198,14 @@ async def confirmer(session: AsyncSession, user: CurrentUser, intervention_id: i
         nouvelle_valeur=after,
         user_id=user.id,
     )
-    await add_event(
-        session,
-        SCHEMA,
-        Event.new(
-            "planning.confirme",
-            producer=PRODUCER,
-            aggregate_id=planning.id,
-            data={**after, "client_id": intervention.client_id},
-        ),
-    )
+    uow.emit("planning.confirme", planning.id, {**after, "client_id": intervention.client_id})
     return planning
 
 
-async def _flush(session: AsyncSession) -> None:
+async def _flush(uow: UnitOfWork) -> None:
     """Flush, turning the exclusion constraint's refusal into a clear 409."""
     try:
-        await session.flush()
+        await uow.session.flush()
     except IntegrityError as exc:
         if getattr(exc.orig, "sqlstate", None) == "23P01":
             raise conflict(OVERLAP_DETAIL) from exc
@@ -195,15 +213,15 @@ async def _flush(session: AsyncSession) -> None:
 
 
 async def calendrier(
-    session: AsyncSession,
+    uow: UnitOfWork,
     user: CurrentUser,
     *,
     technicien_id: int | None,
     du: dt.datetime | None,
     au: dt.datetime | None,
-    after: tuple[dt.datetime, int] | None,
+    cursor: str | None,
     limit: int,
-) -> list[Planning]:
+) -> Page[Any]:
     """Slots overlapping [du, au); a technician sees only its own."""
     if user.role == Role.technicien:
         if user.technicien_id is None:
@@ -215,28 +233,28 @@ async def calendrier(
         raise forbidden()
     if du is not None and au is not None and au <= du:
         raise Problem(422, "au must be after du", errors=[{"field": "au", "message": "<= du"}])
-    return await repository.calendar(
-        session, technicien_id=technicien_id, du=du, au=au, after=after, limit=limit
+    return await repository.Calendrier(uow).page(
+        cursor=cursor,
+        limit=limit,
+        where=repository.calendar_conditions(technicien_id=technicien_id, du=du, au=au),
+        item=PlanningRead.model_validate,
     )
 
 
-def _rappel_event(row: dict[str, Any]) -> Event:
-    return Event.new(
-        "planning.rappel",
-        producer=PRODUCER,
-        aggregate_id=row["id"],
-        data={
-            "planning_id": row["id"],
-            "intervention_id": row["intervention_id"],
-            "technicien_id": row["technicien_id"],
-            "technicien_user_id": row["technicien_user_id"],
-            "client_id": row["client_id"],
-            "date_debut": row["date_debut"].isoformat(),
-            "date_fin": row["date_fin"].isoformat(),
-            # who must be told: the technician (its user) and the client (its users)
-            "destinataires": ["technicien", "client"],
-        },
-    )
+def _rappel_data(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "planning_id": row["id"],
+        "intervention_id": row["intervention_id"],
+        "technicien_id": row["technicien_id"],
+        "technicien_user_id": row["technicien_user_id"],
+        "client_id": row["client_id"],
+        "date_debut": row["date_debut"].isoformat(),
+        "date_fin": row["date_fin"].isoformat(),
+        # shown to people: the day and time in the company's time zone
+        "date_debut_locale": row["date_debut"].astimezone(clock.timezone()).isoformat(),
+        # who must be told: the technician (its user) and the client (its users)
+        "destinataires": ["technicien", "client"],
+    }
 
 
 async def envoyer_rappels(db: Database, *, batch_size: int) -> int:
@@ -247,25 +265,13 @@ async def envoyer_rappels(db: Database, *, batch_size: int) -> int:
     every slot either reminded with its event committed, or untouched for the next run.
     """
     total = 0
-    outbox = outbox_table(SCHEMA)
     while True:
-        async with db.sessionmaker() as session, session.begin():
+        async with unit_of_work(db, schema=SCHEMA) as uow:
             rows = await repository.claim_due_reminders(
-                session, now=utcnow(), horizon=RAPPEL_HORIZON, limit=batch_size
+                uow.session, now=clock.utcnow(), horizon=RAPPEL_HORIZON, limit=batch_size
             )
-            if rows:
-                events = [_rappel_event(row) for row in rows]
-                await session.execute(
-                    sa.insert(outbox),
-                    [
-                        {
-                            "event_id": event.id,
-                            "type": event.type,
-                            "payload": orjson.loads(event.model_dump_json()),
-                        }
-                        for event in events
-                    ],
-                )
+            for row in rows:
+                uow.emit("planning.rappel", row["id"], _rappel_data(row))
         total += len(rows)
         if len(rows) < batch_size:
             if total:

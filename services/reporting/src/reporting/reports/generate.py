@@ -14,12 +14,12 @@ from typing import Any
 import psycopg
 from shared.db import Database, libpq_url
 from shared.logging import get_logger
-from shared.storage import Storage
 from shared.uow import unit_of_work
 
 from reporting.config import Settings
 from reporting.database import SCHEMA
 from reporting.reports import service, writers
+from reporting.reports.files import reports_storage
 from reporting.reports.queries import report_query
 
 log = get_logger(__name__)
@@ -68,17 +68,16 @@ async def generate(db: Database, settings: Settings, report_id: int) -> str:
             return "abandonne"
     if row is None:
         return "deja_pris"
-    storage = Storage(settings.reports_dir)
+    storage = reports_storage(settings.reports_dir)
     lease = _Lease(db, settings, report_id, owner)
     temp: Path | None = None
     try:
         temp = storage.temp_path()
         await _write(settings, row, temp, lease)
-        chemin = await storage.keep(temp)
+        stored = await storage.keep_object(temp)
+        chemin = stored.key
         async with unit_of_work(db, schema=SCHEMA) as uow:
-            done = await service.complete(
-                uow, report_id, owner, chemin, storage.path(chemin).stat().st_size
-            )
+            done = await service.complete(uow, report_id, owner, chemin, stored.size)
         if not done:
             await storage.remove(chemin)
             return "bail_perdu"

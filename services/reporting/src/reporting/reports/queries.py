@@ -96,7 +96,8 @@ def _interventions(p: dict[str, Any], titre: str) -> ReportQuery:
     )
     select = sql.SQL(
         "SELECT i.id, i.titre, i.type_intervention, i.statut, i.priorite, c.nom_entreprise,"
-        " e.nom, t.full_name, i.date_creation, i.date_fin, " + HOURS + ", i.cout_reel"
+        " e.nom, t.full_name, date_trunc('second', i.date_creation),"
+        " date_trunc('second', i.date_fin), " + HOURS + ", i.cout_reel"
         " FROM {s}.rm_interventions i"
         " LEFT JOIN {s}.rm_clients c ON c.id = i.client_id"
         " LEFT JOIN {s}.rm_equipements e ON e.id = i.equipement_id"

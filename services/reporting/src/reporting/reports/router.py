@@ -9,12 +9,13 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from shared.errors import Problem, forbidden
 from shared.security import Role
-from shared.storage import Storage, iter_file
+from shared.storage import StoredFileMissing
 from shared.uow import UowDep
 
 from reporting.config import Settings
 from reporting.dispatch import send_generate
 from reporting.reports import service
+from reporting.reports.files import reports_storage
 from reporting.reports.parametres import validate_parametres
 from reporting.reports.schemas import ReportCreate, ReportRead
 
@@ -55,6 +56,7 @@ async def create_report(
 
 @router.get("/{report_id}", response_model=ReportRead)
 async def read_report(report_id: int, uow: UowDep) -> ReportRead:
+    _staff(uow)
     return ReportRead.model_validate(service.public(await service.get(uow, report_id)))
 
 
@@ -64,23 +66,24 @@ async def read_report(report_id: int, uow: UowDep) -> ReportRead:
 )
 async def report_file(report_id: int, request: Request, uow: UowDep) -> StreamingResponse:
     """The file of a `termine` report, streamed, to its author and admins."""
+    _staff(uow)
     row = await service.get(uow, report_id)
     if row["statut"] != "termine":
         raise Problem(409, f"the report is {row['statut']}, its file is not ready")
     if not row["chemin_fichier"]:
         raise Problem(410, "the report's file was purged (retention)")
-    storage = Storage(_settings(request).reports_dir)
+    storage = reports_storage(_settings(request).reports_dir)
     try:
-        handle = storage.path(row["chemin_fichier"]).open("rb")
-    except FileNotFoundError as exc:
+        stored = await storage.open(row["chemin_fichier"])
+    except StoredFileMissing as exc:
         raise Problem(410, "the report's file is gone") from exc
     media, ext = MEDIA[row["format"]]
     filename = f"rapport-{report_id}.{ext}"
     return StreamingResponse(
-        iter_file(handle),
+        stored.chunks(),
         media_type=media,
         headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
-            "Content-Length": str(row["taille"] or handle.seek(0, 2) or 0),
+            "Content-Length": str(stored.size),
         },
     )
