@@ -7,19 +7,14 @@ compiled once from the same Core statement (so the models still define it)."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import psycopg
-import sqlalchemy as sa
 from psycopg.rows import dict_row
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.util import greenlet_spawn
-
-from shared.events.envelope import Event
-from shared.events.outbox import outbox_table
 
 _DIALECT = psycopg_dialect.dialect()
 
@@ -39,31 +34,6 @@ async def driver_connection(
     raw = await conn.get_raw_connection()
     driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
     return driver
-
-
-@functools.cache
-def _outbox_sql(schema: str) -> str:
-    table = outbox_table(schema)
-    return driver_sql(
-        sa.insert(table)
-        .values(
-            event_id=sa.bindparam("event_id"),
-            type=sa.bindparam("type"),
-            payload=sa.bindparam("payload"),
-        )
-        .inline()
-    )
-
-
-async def driver_add_event(session: AsyncSession, schema: str, event: Event) -> None:
-    """`shared.events.add_event` on the driver connection: the same outbox row, in the
-    session's transaction. The payload goes as the envelope's JSON text (JSONB parses it
-    to the same value) instead of JSON -> dict -> JSON."""
-    conn = await driver_connection(session)
-    await conn.execute(
-        _outbox_sql(schema),
-        {"event_id": event.id, "type": event.type, "payload": event.model_dump_json()},
-    )
 
 
 async def fetch_one(
