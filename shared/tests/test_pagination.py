@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 from shared.errors import Problem
-from shared.pagination import Cursor, encode_cursor, page_of, paginate
+from shared.pagination import Cursor, encode_cursor, paginate
 
 
 class Priorite(enum.StrEnum):
@@ -80,13 +80,6 @@ def test_typed_codec_refuses_wrong_types_with_a_400(codec: Cursor, cursor: str) 
     assert err.value.status == 400
     assert err.value.detail == "invalid cursor"
     assert err.value.errors and err.value.errors[0]["field"] == "cursor"
-
-
-def test_page_of_sets_next_cursor_only_when_more_rows() -> None:
-    full = page_of([1, 2, 3], 2, key=lambda r: [r])
-    assert full.items == [1, 2] and Cursor(int).decode(full.next_cursor) == (2,)
-    last = page_of([1, 2], 2, key=lambda r: [r])
-    assert last.items == [1, 2] and last.next_cursor is None
 
 
 async def test_paginate_fetches_limit_plus_one_after_the_cursor() -> None:

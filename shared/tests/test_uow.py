@@ -113,7 +113,8 @@ async def test_fetch_one_reads_in_autocommit_then_inside_the_transaction(db, sch
     )
     async with unit_of_work(db, schema=schema, user=USER, meta=META) as uow:
         assert await uow.fetch_one(statement, {"type": "thing.read"}) is None
-        # the read ran alone: no transaction left open on the connection
+        # the read ran alone, on a pooled connection given back at once: no session
+        assert uow._session is None and db.engine.pool.checkedout() == 0
         conn = await driver_connection(uow.session)
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
         assert not conn.autocommit  # handed back as SQLAlchemy expects it

@@ -13,10 +13,11 @@ from tests.bench.harness import Bench
 BASELINES_PORT = 48050
 AUTH_PORT = 48051
 ADMIN_USERNAME = "bench-admin"
-ADMIN_PASSWORD = "Bench-pass-2026!"
+ADMIN_PASSWORD = "Tizi-n-Test-pass-2026!"  # none of the admin's names in it (policy)
 
 
-def auth_me(bench: Bench) -> None:
+def auth_database(bench: Bench) -> None:
+    """The bench database with the auth schema and the bench's admin."""
     from shared.migrations import upgrade
 
     bench.infrastructure()
@@ -25,6 +26,22 @@ def auth_me(bench: Bench) -> None:
         "auth.bootstrap",
         env={"MIF_ADMIN_USERNAME": ADMIN_USERNAME, "MIF_ADMIN_PASSWORD": ADMIN_PASSWORD},
     )
+
+
+def login(auth_url: str) -> str:
+    """An access token of the bench's admin."""
+    response = httpx.post(
+        f"{auth_url}/api/v1/auth/login",
+        json={"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD},
+        timeout=10.0,
+    )
+    if response.status_code != 200:
+        raise RuntimeError(f"login failed: {response.status_code} {response.text}")
+    return str(response.json()["access_token"])
+
+
+def auth_me(bench: Bench) -> None:
+    auth_database(bench)
     baselines = bench.start(
         "baselines-auth",
         "tests.bench.baselines:create_app",
@@ -32,13 +49,7 @@ def auth_me(bench: Bench) -> None:
         env={"BENCH_DATABASE_URL": bench.database_url},
     )
     auth = bench.start("auth-me", "auth.main:create_app", AUTH_PORT)
-    login = httpx.post(
-        f"{auth.url}/api/v1/auth/login",
-        json={"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD},
-        timeout=10.0,
-    )
-    login.raise_for_status()
-    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    headers = {"Authorization": f"Bearer {login(auth.url)}"}
     me = httpx.get(f"{auth.url}/api/v1/auth/me", headers=headers, timeout=10.0)
     me.raise_for_status()
     user_id = me.json()["id"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import time
 
+from tests.bench.auth import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.bench.harness import PYTHON, ROOT, Bench
 from tests.console.browser import chromium
 
@@ -18,8 +19,6 @@ AUTH_PORT = 48040
 INTERVENTIONS_PORT = 48041
 GATEWAY_PORT = 48042
 ROWS = 1_000
-ADMIN_USERNAME = "bench-admin"
-ADMIN_PASSWORD = "Tizi-n-Test-pass-2026!"  # none of the admin's names in it
 JS_GOAL_KB = 300.0
 
 SCRIPT_BYTES = """() => performance.getEntriesByType('resource')

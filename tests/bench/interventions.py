@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from tests.bench.auth import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.bench.harness import PYTHON, ROOT, Bench, Ratio, Result, parse_wrk
 
 # Outside the 18020-18039 block of the gateway/proxy scenarios, so that this scenario can
@@ -37,8 +38,6 @@ PAGE_SIZE = 50
 DEEP_PAGE = min(1_000, max(2, ROWS // 1_000))
 DATABASE = "mif_bench"
 DATAGEN_REPORT = ROOT / "bench-results" / "datagen.json"
-ADMIN_USERNAME = "bench-admin"
-ADMIN_PASSWORD = "Tizi-n-Test-pass-2026!"  # none of the admin's names in it
 UNLIMITED = {
     "GATEWAY_RATE_LIMIT_PER_SECOND": "1000000000",
     "GATEWAY_RATE_LIMIT_BURST": "1000000000",

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
-
-from tests.bench.auth import auth_me
+from tests.bench.auth import auth_database, auth_me, login
 from tests.bench.console import console
 from tests.bench.harness import Bench
 from tests.bench.hotpaths import interventions_direct
@@ -24,31 +22,11 @@ GATEWAY_PORT = 18022
 STUB_PORT = 18023
 STUB_GATEWAY_PORT = 18024
 SERVICES = ("auth", "interventions", "inventory", "billing", "reporting", "notifications")
-ADMIN_USERNAME = "bench-admin"
-ADMIN_PASSWORD = "Tizi-n-Test-pass-2026!"  # none of the admin's names in it
-
-
-def login(auth_url: str) -> str:
-    response = httpx.post(
-        f"{auth_url}/api/v1/auth/login",
-        json={"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD},
-        timeout=10.0,
-    )
-    if response.status_code != 200:
-        raise RuntimeError(f"login failed: {response.status_code} {response.text}")
-    return str(response.json()["access_token"])
 
 
 def gateway(bench: Bench) -> None:
     """GET /api/v1/auth/me straight to auth and through the gateway, and a bare hello."""
-    from shared.migrations import upgrade
-
-    bench.infrastructure()
-    upgrade("auth", bench.database_url)
-    bench.run_module(
-        "auth.bootstrap",
-        env={"MIF_ADMIN_USERNAME": ADMIN_USERNAME, "MIF_ADMIN_PASSWORD": ADMIN_PASSWORD},
-    )
+    auth_database(bench)
     hello = bench.start("hello", "tests.bench.hello:app", HELLO_PORT, factory=False)
     auth = bench.start("auth", "auth.main:create_app", AUTH_PORT)
     gw = bench.start(

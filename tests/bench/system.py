@@ -33,6 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import psycopg
 
+from tests.bench.auth import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.bench.harness import ROOT, Bench
 from tests.bench.interventions import _with_database
 
@@ -40,8 +41,6 @@ PORT_BASE = 48100
 DATABASE = "mif_bench_system"
 REDIS_DB = "12"
 WORLD_REPORT = ROOT / "bench-results" / "world.json"
-ADMIN_USERNAME = "bench-admin"
-ADMIN_PASSWORD = "Bench-pass-2026!"
 TRANSITIONS = ("intervention.affectee", "intervention.statut_change", "intervention.cloturee")
 CONSUMERS = ("billing", "reporting", "notifications")
 REPORTS = (("interventions", "csv"), ("performance", "csv"), ("stock", "csv"),

@@ -80,6 +80,9 @@ def create_service_app(
         generate_unique_id_function=operation_id,
         # no 307 to the service's own address for a trailing slash: 404 (issue 7, item 9)
         redirect_slashes=False,
+        # metrics are Prometheus' (/metrics) and nothing exports OpenTelemetry: FastAPI's
+        # own telemetry hook would look up the global providers on every request
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.service = service

@@ -10,6 +10,7 @@ make a write fail. The user agent is cut to `MAX_USER_AGENT` characters.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import time
 import uuid
@@ -77,6 +78,7 @@ def trusted(address: IPAddress | None, networks: tuple[Network, ...]) -> bool:
     return address is not None and any(address in n for n in networks)
 
 
+@functools.lru_cache(maxsize=4096)
 def client_address(
     peer: str | None, forwarded_for: str | None, hops: tuple[Network, ...]
 ) -> str | None:

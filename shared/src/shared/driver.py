@@ -7,18 +7,14 @@ compiled once from the same Core statement (so the models still define it)."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import psycopg
-import sqlalchemy as sa
 from psycopg.rows import dict_row
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql import ClauseElement
-
-from shared.events.envelope import Event
-from shared.events.outbox import outbox_table
+from sqlalchemy.util import greenlet_spawn
 
 _DIALECT = psycopg_dialect.dialect()
 
@@ -38,31 +34,6 @@ async def driver_connection(
     raw = await conn.get_raw_connection()
     driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
     return driver
-
-
-@functools.cache
-def _outbox_sql(schema: str) -> str:
-    table = outbox_table(schema)
-    return driver_sql(
-        sa.insert(table)
-        .values(
-            event_id=sa.bindparam("event_id"),
-            type=sa.bindparam("type"),
-            payload=sa.bindparam("payload"),
-        )
-        .inline()
-    )
-
-
-async def driver_add_event(session: AsyncSession, schema: str, event: Event) -> None:
-    """`shared.events.add_event` on the driver connection: the same outbox row, in the
-    session's transaction. The payload goes as the envelope's JSON text (JSONB parses it
-    to the same value) instead of JSON -> dict -> JSON."""
-    conn = await driver_connection(session)
-    await conn.execute(
-        _outbox_sql(schema),
-        {"event_id": event.id, "type": event.type, "payload": event.model_dump_json()},
-    )
 
 
 async def fetch_one(
@@ -89,3 +60,20 @@ async def fetch_one(
             # the pooled connection goes back as SQLAlchemy expects it
             await conn.set_autocommit(False)
     return row
+
+
+async def pooled_fetch_one(engine: AsyncEngine, sql: str, params: dict[str, Any]) -> Any:
+    """`fetch_one` (as a dict) in autocommit on a connection of the engine's pool, taken
+    and given back without a Connection or Session around it."""
+    fairy = await engine.raw_connection()
+    conn: psycopg.AsyncConnection[Any] = fairy.driver_connection  # type: ignore[assignment]
+    try:
+        return await fetch_one(conn, sql, params, as_dict=True)
+    except BaseException:
+        if conn.closed or conn.broken:
+            fairy.invalidate()  # not back into the pool
+        raise
+    finally:
+        # the pool's reset (a ROLLBACK psycopg skips when idle) runs the adapted
+        # connection's methods, which need SQLAlchemy's greenlet
+        await greenlet_spawn(fairy.close)

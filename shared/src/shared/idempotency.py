@@ -1,6 +1,7 @@
-"""`Idempotency-Key` on creates: the same key sent again answers the first response.
+"""`Idempotency-Key` on creates: its header, its table and the table's migrations.
 
-The key is claimed by inserting its row in the request's own transaction: a concurrent
+The key is claimed and answered by the unit of work (`shared.uow.UnitOfWork.idempotent`,
+`.created`): the key's row is inserted in the request's own transaction, so a concurrent
 request with the same key blocks on the unique index until the first commits, then reads
 its stored response; if the first rolled back, the second proceeds as a new create.
 """
@@ -8,15 +9,11 @@ its stored response; if the first rolled back, the second proceeds as a new crea
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Any
+from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import Header
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from shared.errors import Problem
 
 MAX_KEY_LENGTH = 200
 
@@ -82,52 +79,3 @@ def drop_idempotency_table(schema: str) -> None:
     from alembic import op
 
     op.drop_table("idempotency_keys", schema=schema)
-
-
-async def claim(
-    session: AsyncSession, schema: str, key: str | None, user_id: int, scope: str
-) -> dict[str, Any] | None:
-    """None when the caller should proceed (no key, or the key is new: now claimed);
-    otherwise the stored body of the first request with this key."""
-    if key is None:
-        return None
-    table = idempotency_table(schema)
-    inserted = await session.execute(
-        pg_insert(table)
-        .values(key=key, user_id=user_id, scope=scope)
-        .on_conflict_do_nothing()
-        .returning(table.c.key)
-    )
-    if inserted.scalar_one_or_none() is not None:
-        return None
-    row = (
-        await session.execute(
-            sa.select(table.c.scope, table.c.body).where(
-                table.c.key == key, table.c.user_id == user_id
-            )
-        )
-    ).one()
-    if row.scope != scope:
-        raise Problem(422, "this Idempotency-Key was used for another request")
-    if row.body is None:
-        raise Problem(409, "a request with this Idempotency-Key is still in progress")
-    return dict(row.body)
-
-
-async def remember(
-    session: AsyncSession,
-    schema: str,
-    key: str | None,
-    user_id: int,
-    body: dict[str, Any],
-    status_code: int = 201,
-) -> None:
-    """Store the response of a claimed key, in the same transaction as the create."""
-    if key is None:
-        return
-    table = idempotency_table(schema)
-    await session.execute(
-        sa.update(table)
-        .where(table.c.key == key, table.c.user_id == user_id)
-        .values(body=body, status_code=status_code)
-    )

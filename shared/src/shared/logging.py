@@ -32,6 +32,8 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
     )
     structlog.configure(
         processors=[
+            # a line below the level is dropped before anything is computed for it
+            structlog.stdlib.filter_by_level,
             *shared_processors,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],

@@ -190,24 +190,8 @@ async def paginate(
     (what the next cursor carries); `item(row)` what the page shows of it."""
     after = codec.decode(cursor)
     rows = list(await fetch(after, limit + 1))
-    return page_of(rows, limit, key, codec=codec, item=item)
-
-
-def page_of(
-    rows: list[R],
-    limit: int,
-    key: Callable[[R], Sequence[Any]],
-    *,
-    codec: Cursor | None = None,
-    item: Callable[[R], Any] | None = None,
-) -> Page[Any]:
-    """A page from up to `limit + 1` fetched rows. Use `paginate`, which fetches them;
-    called alone only by the interventions service's lists until they move to it."""
     has_more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = None
-    if has_more and rows:
-        values = key(rows[-1])
-        next_cursor = codec.encode(values) if codec is not None else encode_cursor(values)
+    next_cursor = codec.encode(key(rows[-1])) if has_more and rows else None
     items = [item(row) for row in rows] if item is not None else rows
     return Page[Any](items=items, next_cursor=next_cursor)

@@ -42,12 +42,12 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql import ClauseElement
 
 from shared.context import RequestMeta, request_meta
 from shared.db import Database
-from shared.driver import driver_connection, driver_sql, fetch_one
+from shared.driver import driver_connection, driver_sql, fetch_one, pooled_fetch_one
 from shared.errors import Problem
 from shared.events.envelope import Event
 from shared.idempotency import MAX_KEY_LENGTH, idempotency_table
@@ -163,6 +163,15 @@ class UnitOfWork:
         unit's transaction otherwise (so it sees this unit's own writes). `statement` is
         a Core statement with `bindparam`s (compiled once and cached) or driver SQL."""
         sql = statement if isinstance(statement, str) else _compiled(statement)
+        session = self._session
+        if session is None or not session.in_transaction():
+            # Nothing open: a pooled connection of the engine, without a session (its
+            # bookkeeping cost more than the read). Sessions bound to one connection
+            # rather than an engine (the tests' rolled-back transaction) read on it.
+            sessions = self._sessions
+            bind = sessions.kw.get("bind") if sessions is not None else None
+            if isinstance(bind, AsyncEngine):
+                return await pooled_fetch_one(bind, sql, params or {})
         conn = await driver_connection(self.session)
         return await fetch_one(conn, sql, params or {}, as_dict=True)
 

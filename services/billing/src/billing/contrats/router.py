@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from shared.errors import Problem
 from shared.idempotency import IdempotencyKey
-from shared.pagination import ID_CURSOR, CursorQuery, LimitQuery, Page, page_of
+from shared.pagination import ID_CURSOR, CursorQuery, LimitQuery, Page, paginate
 from shared.security import StaffDep
 from shared.uow import UowDep, request_fingerprint
 
@@ -25,11 +25,6 @@ from billing.models import StatutContrat
 from billing.sla import service as sla
 
 router = APIRouter(tags=["contrats"])
-
-
-def after_id_of(cursor: str | None) -> int | None:
-    after = ID_CURSOR.decode(cursor)
-    return None if after is None else after[0]
 
 
 @router.post("/contrats", status_code=201, response_model=ContratRead)
@@ -53,12 +48,19 @@ async def list_contrats(
     cursor: CursorQuery = None,
     client_id: int | None = None,
     statut: StatutContrat | None = None,
-) -> Page[ContratRead]:
+) -> Page[Any]:
     assert uow.user is not None
-    rows = await service.list_for_user(
-        uow.session, uow.user, client_id, statut, after_id_of(cursor), limit + 1
+    user = uow.user
+    return await paginate(
+        lambda after, n: service.list_for_user(
+            uow.session, user, client_id, statut, after[0] if after else None, n
+        ),
+        cursor=cursor,
+        limit=limit,
+        codec=ID_CURSOR,
+        key=lambda c: [c.id],
+        item=ContratRead.model_validate,
     )
-    return page_of([ContratRead.model_validate(r) for r in rows], limit, lambda c: [c.id])
 
 
 @router.get("/contrats/{contrat_id}", response_model=ContratRead)

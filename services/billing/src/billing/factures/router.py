@@ -8,13 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from shared.idempotency import IdempotencyKey
-from shared.pagination import CursorQuery, LimitQuery, Page, page_of
+from shared.pagination import ID_CURSOR, CursorQuery, LimitQuery, Page, paginate
 from shared.security import StaffDep
 from shared.uow import UowDep, request_fingerprint
 
 from billing import penalties
 from billing.common import ReaderDep, settings, today
-from billing.contrats.router import after_id_of
 from billing.factures import pdf, service
 from billing.factures.schemas import (
     AvoirCreate,
@@ -50,12 +49,19 @@ async def list_factures(
     cursor: CursorQuery = None,
     client_id: int | None = None,
     statut: StatutFacture | None = None,
-) -> Page[FactureRead]:
+) -> Page[Any]:
     assert uow.user is not None
-    rows = await service.list_for_user(
-        uow.session, uow.user, client_id, statut, after_id_of(cursor), limit + 1
+    user = uow.user
+    return await paginate(
+        lambda after, n: service.list_for_user(
+            uow.session, user, client_id, statut, after[0] if after else None, n
+        ),
+        cursor=cursor,
+        limit=limit,
+        codec=ID_CURSOR,
+        key=lambda f: [f.id],
+        item=FactureRead.model_validate,
     )
-    return page_of([FactureRead.model_validate(r) for r in rows], limit, lambda f: [f.id])
 
 
 @router.get("/factures/{facture_id}", response_model=FactureDetail)

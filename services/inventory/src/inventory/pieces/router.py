@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from shared.idempotency import IdempotencyKey
-from shared.pagination import ID_CURSOR, CursorQuery, LimitQuery, Page, page_of
+from shared.pagination import ID_CURSOR, CursorQuery, LimitQuery, Page, paginate
 from shared.security import Role, require_roles
 from shared.uow import UowDep, request_fingerprint
 from shared.versioning import IfMatch
@@ -17,11 +17,6 @@ from inventory.schemas import PieceCreate, PieceRead, PieceUpdate
 router = APIRouter(tags=["pieces"])
 Staff = [Depends(require_roles(Role.admin, Role.responsable))]
 Readers = [Depends(require_roles(Role.admin, Role.responsable, Role.technicien))]
-
-
-def after_id(cursor: str | None) -> int | None:
-    after = ID_CURSOR.decode(cursor)
-    return None if after is None else after[0]
 
 
 @router.post("/pieces", status_code=201, response_model=PieceRead, dependencies=Staff)
@@ -45,11 +40,13 @@ async def list_pieces(
     active: bool | None = None,
     fournisseur: Annotated[str | None, Query(max_length=255)] = None,
 ) -> Page[Any]:
-    rows = await service.list_pieces(
-        uow, q=q, sous_seuil=sous_seuil, active=active, fournisseur=fournisseur,
-        after=after_id(cursor), limit=limit + 1,
+    return await paginate(
+        lambda after, n: service.list_pieces(
+            uow, q=q, sous_seuil=sous_seuil, active=active, fournisseur=fournisseur,
+            after=after[0] if after else None, limit=n,
+        ),
+        cursor=cursor, limit=limit, codec=ID_CURSOR, key=lambda p: [p["id"]],
     )  # fmt: skip
-    return page_of(rows, limit, lambda p: [p["id"]])
 
 
 @router.get("/pieces/{piece_id}", response_model=PieceRead, dependencies=Readers)

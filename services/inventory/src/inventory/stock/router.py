@@ -6,12 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from shared.idempotency import IdempotencyKey
-from shared.pagination import CursorQuery, LimitQuery, Page, page_of
+from shared.pagination import ID_CURSOR, CursorQuery, LimitQuery, Page, paginate
 from shared.security import Role, require_roles
 from shared.uow import UowDep, request_fingerprint
 
 from inventory.database import EMPLACEMENT_RE
-from inventory.pieces.router import after_id
 from inventory.schemas import MouvementCreate, MouvementRead, StockRead
 from inventory.stock import service
 
@@ -51,16 +50,27 @@ async def list_mouvements(
     piece_id: int, uow: UowDep, limit: LimitQuery = 50, cursor: CursorQuery = None
 ) -> Page[Any]:
     """Newest first."""
-    rows = await service.list_mouvements(uow, piece_id, after_id(cursor), limit + 1)
-    return page_of([_mouvement(r) for r in rows], limit, lambda m: [m["id"]])
+    return await paginate(
+        lambda before, n: service.list_mouvements(uow, piece_id, before[0] if before else None, n),
+        cursor=cursor,
+        limit=limit,
+        codec=ID_CURSOR,
+        key=lambda m: [m["id"]],
+        item=_mouvement,
+    )
 
 
 async def _stock(
     uow: UowDep, piece_id: int | None, emplacement: str | None, cursor: str | None, limit: int
 ) -> Page[Any]:
-    rows = await service.list_stock(uow, piece_id, emplacement, cursor, limit + 1)
-    items = [StockRead.model_validate(dict(r)).model_dump(mode="json") for r in rows]
-    return page_of(items, limit, lambda s: [s["piece_id"], s["emplacement"]])
+    return await paginate(
+        lambda after, n: service.list_stock(uow, piece_id, emplacement, after, n),
+        cursor=cursor,
+        limit=limit,
+        codec=service.STOCK_CURSOR,
+        key=lambda s: [s["piece_id"], s["emplacement"]],
+        item=lambda r: StockRead.model_validate(dict(r)).model_dump(mode="json"),
+    )
 
 
 @router.get("/stock", response_model=Page[StockRead], dependencies=Readers)

@@ -15,8 +15,6 @@ from inventory.database import SCHEMA, van, van_owner
 from inventory.schemas import MouvementCreate, TypeMouvement
 from inventory.stock import ledger
 
-STOCK_CURSOR = Cursor(int, str)  # (piece_id, emplacement)
-
 
 async def _destination_ok(uow: UnitOfWork, emplacement: str) -> None:
     owner = van_owner(emplacement)
@@ -152,16 +150,21 @@ def emplacement_visible(uow: UnitOfWork, emplacement: str | None) -> str | None:
     raise forbidden()
 
 
+STOCK_CURSOR = Cursor(int, str)
+"""(piece_id, emplacement) of the last stock row of a page."""
+
+
 async def list_stock(
     uow: UnitOfWork,
     piece_id: int | None,
     emplacement: str | None,
-    cursor: str | None,
+    after: tuple[int, str] | None,
     limit: int,
 ) -> list[sa.RowMapping]:
-    """Stock per location, ordered by (piece_id, emplacement), keyset-paged."""
+    """Up to `limit` rows of stock per location after `after`, ordered by (piece_id,
+    emplacement) (keyset: STOCK_CURSOR)."""
     emplacement = emplacement_visible(uow, emplacement)
-    after_piece, after_e = STOCK_CURSOR.decode(cursor) or (None, None)
+    after_piece, after_e = after if after is not None else (None, None)
     rows = await uow.session.execute(
         sa.text(
             f"SELECT piece_id, emplacement, technicien_id, quantite, updated_at "

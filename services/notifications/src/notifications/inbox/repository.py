@@ -40,7 +40,7 @@ async def lister(
     before: int | None,
     limit: int,
 ) -> list[Notification]:
-    """A user's notifications, newest first, `limit + 1` of them (keyset on id)."""
+    """Up to `limit` of a user's notifications, newest first, before the id `before`."""
     stmt = (
         sa.select(Notification)
         .where(
@@ -50,7 +50,7 @@ async def lister(
             ),
         )
         .order_by(Notification.id.desc())
-        .limit(limit + 1)
+        .limit(limit)
     )
     if before is not None:
         stmt = stmt.where(Notification.id < before)

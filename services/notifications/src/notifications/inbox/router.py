@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from shared.errors import not_found
-from shared.pagination import ID_CURSOR, CursorQuery, LimitQuery, Page, page_of
+from shared.pagination import ID_CURSOR, CursorQuery, LimitQuery, Page, paginate
 from shared.uow import UowDep
 
 from notifications.inbox import repository
@@ -24,22 +24,24 @@ async def list_notifications(
     type_notification: TypeNotification | None = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
-) -> Page[NotificationRead]:
+) -> Page[Any]:
     """One's own notifications, newest first; filters `lu`, `type_notification`."""
     assert uow.user is not None
-    after = ID_CURSOR.decode(cursor)
-    before = None if after is None else after[0]
-    rows = await repository.lister(
-        uow.session,
-        uow.user.id,
-        lu=lu,
-        type_notification=type_notification,
-        before=before,
-        limit=limit,
-    )
-    envois = await repository.envois_de(uow.session, [r.id for r in rows[:limit]])
-    items = [NotificationRead.of(r, envois.get(r.id)) for r in rows]
-    return page_of(items, limit, lambda n: [n.id])
+    user_id = uow.user.id
+
+    async def fetch(before: tuple[int, ...] | None, n: int) -> list[NotificationRead]:
+        rows = await repository.lister(
+            uow.session,
+            user_id,
+            lu=lu,
+            type_notification=type_notification,
+            before=before[0] if before else None,
+            limit=n,
+        )
+        envois = await repository.envois_de(uow.session, [r.id for r in rows])
+        return [NotificationRead.of(r, envois.get(r.id)) for r in rows]
+
+    return await paginate(fetch, cursor=cursor, limit=limit, codec=ID_CURSOR, key=lambda n: [n.id])
 
 
 @router.get("/notifications/non-lues", response_model=NonLues)
