@@ -194,7 +194,7 @@ def build_world(run: Supervised, http: httpx.Client) -> World:
             "/api/v1/competences", headers=staff, json={"nom": f"Soudure {uuid.uuid4().hex[:6]}"}
         )
     )["id"]
-    contrats, factures, lignes = [], [], []
+    contrats, factures, lignes, avoirs = [], [], [], []
     for n, client_id in enumerate(clients):
         contrat = retry_until(
             lambda client_id=client_id, n=n: http.post(
@@ -225,6 +225,29 @@ def build_world(run: Supervised, http: httpx.Client) -> World:
         )
         factures.append(facture["id"])
         lignes.append(facture["lignes"][0]["id"])
+        # an issued invoice of the same client, credited: the credit note the table reads
+        credited = _created(
+            http.post(
+                "/api/v1/factures",
+                headers=staff,
+                json={
+                    "client_id": client_id,
+                    "lignes": [
+                        {"designation": "Pièces", "quantite": "1", "prix_unitaire": "80.00"}
+                    ],
+                },
+            )
+        )["id"]
+        _created(http.post(f"/api/v1/factures/{credited}/emission", headers=staff))
+        avoirs.append(
+            _created(
+                http.post(
+                    f"/api/v1/factures/{credited}/avoirs",
+                    headers=staff,
+                    json={"motif": "Pièce non utilisée"},
+                )
+            )["id"]
+        )
     reports = {}
     for role in ("admin", "responsable"):
         reports[role] = _created(
@@ -264,6 +287,8 @@ def build_world(run: Supervised, http: httpx.Client) -> World:
         "client_id": pair(clients),
         "contrat_id": pair(contrats),
         "facture_id": pair(factures),
+        "avoir_id": pair(avoirs),
+        "jour": ("2026-07-30", "2026-07-30"),
         "ligne_id": pair(lignes),
         "piece_id": (piece, piece),
         "competence_id": (competence, competence),

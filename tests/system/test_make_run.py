@@ -68,7 +68,7 @@ def supervisor_env(data_dir: Path, port_base: int, **settings: str) -> dict[str,
         for k, v in os.environ.items()
         if k not in DECIDED
         and not k.startswith(("MIF_", "GATEWAY_", "TEST_"))
-        and not k.endswith("_DATABASE_URL")
+        and not k.endswith(("_DATABASE_URL", "_INTERNAL_URL"))  # run.py decides them
     }
     env.update(
         MIF_PORT_BASE=str(port_base),
