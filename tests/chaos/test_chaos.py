@@ -167,12 +167,12 @@ def test_every_event_delivered_twice(system: System, capsys: pytest.CaptureFixtu
     # messages a killed worker held wait for the visibility timeout: not ours to wait for
     held_before = unacked(system)
     consumers = [s for s in service_names() if event_queue_of(s).bindings]
+    replayed = time.monotonic()
     for service in consumers:
         out = system.cli("replay", "--service", service, "--since", since.isoformat())
         found = re.search(r"(\d+) événement\(s\) renvoyé", out)
         assert found, out
         resent += int(found.group(1))
-    replayed = time.monotonic()
     queues = [event_queue_of(s).name for s in consumers]
     broker = system.broker.client()
     wait_for(
@@ -182,7 +182,7 @@ def test_every_event_delivered_twice(system: System, capsys: pytest.CaptureFixtu
     )
     drained = time.monotonic() - replayed
     outcome = settle(system, name, load, replayed, timeout=60)
-    outcome.recovery = drained  # the time to consume the second copies
+    outcome.recovery = drained  # from the first replay to the last second copy consumed
     outcome.case = "every event twice"
     outcome.injected = f"replay of {resent} events to {len(consumers)} services"
     report(outcome, capsys)
