@@ -71,12 +71,17 @@ def _redis(url: str) -> str:
 
 
 def _database(bench: Bench, scale: float) -> tuple[str, bool]:
-    """(url, kept): the kept bench database from scale 0.1 up, else the scratch one."""
+    """(url, kept): the kept bench database from scale 0.1 up, else a scratch one."""
     from shared.db import libpq_url
 
     server = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if scale < 0.1 or not server:
+    if not server:
         return bench.database_url, False
+    if scale < 0.1:
+        # a scratch database of its own: the other scenarios' rows stay out of the world
+        from shared.testing.infra import scratch_database
+
+        return bench._stack.enter_context(scratch_database(server)), False
     with psycopg.connect(libpq_url(server), autocommit=True) as conn:
         found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
         if found and os.environ.get("BENCH_RELOAD") == "1":
