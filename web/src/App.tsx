@@ -7,11 +7,13 @@ import { Link, Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { logout } from "./api/auth";
 import { Bell } from "./components/Bell";
 import { STAFF } from "./domain";
+import { Billing } from "./pages/Billing";
 import { Board } from "./pages/Board";
 import { ClientPortal } from "./pages/ClientPortal";
 import { InterventionPage } from "./pages/InterventionPage";
 import { Clients, Equipements, Techniciens } from "./pages/Lists";
 import { Login } from "./pages/Login";
+import { Stock } from "./pages/Stock";
 import { TechDay } from "./pages/TechDay";
 import { useSession } from "./session";
 
@@ -24,6 +26,8 @@ const STAFF_NAV = [
   ["/equipements", "nav.equipment"],
   ["/techniciens", "nav.technicians"],
   ["/clients", "nav.clients"],
+  ["/stock", "nav.stock"],
+  ["/factures", "nav.billing"],
   ["/indicateurs", "nav.kpis"],
 ] as const;
 
@@ -102,6 +106,8 @@ export function App() {
                   <Route path="/equipements" element={<Equipements />} />
                   <Route path="/techniciens" element={<Techniciens />} />
                   <Route path="/clients" element={<Clients />} />
+                  <Route path="/stock" element={<Stock />} />
+                  <Route path="/factures" element={<Billing />} />
                   <Route path="/indicateurs" element={<Kpis />} />
                 </>
               ) : null}

@@ -107,7 +107,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Login */
+        /**
+         * Login
+         * @description `"cookie": true`: the refresh token is set as an HttpOnly cookie on the refresh path
+         *     and answered as null.
+         */
         post: operations["login_api_v1_auth_login_post"];
         delete?: never;
         options?: never;
@@ -158,8 +162,51 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refresh */
+        /**
+         * Refresh
+         * @description The refresh token from the body, or without a body from the session cookie (then
+         *     rotated in the cookie).
+         */
         post: operations["refresh_api_v1_auth_refresh_post"];
+        /**
+         * End Cookie Session
+         * @description The browser's logout: ends the session of the cookie's refresh token (its whole
+         *     family) and clears the cookie.
+         */
+        delete: operations["end_cookie_session_api_v1_auth_refresh_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/avoirs/{avoir_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Avoir */
+        get: operations["get_avoir_api_v1_avoirs__avoir_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/avoirs/{avoir_id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Avoir Pdf */
+        get: operations["avoir_pdf_api_v1_avoirs__avoir_id__pdf_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -241,6 +288,59 @@ export interface paths {
         head?: never;
         /** Update Competence */
         patch: operations["update_competence_api_v1_competences__competence_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/contrats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Contrats */
+        get: operations["list_contrats_api_v1_contrats_get"];
+        put?: never;
+        /** Create Contrat */
+        post: operations["create_contrat_api_v1_contrats_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contrats/{contrat_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Contrat */
+        get: operations["get_contrat_api_v1_contrats__contrat_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Contrat */
+        patch: operations["update_contrat_api_v1_contrats__contrat_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/contrats/{contrat_id}/sla": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Contrat Sla */
+        get: operations["contrat_sla_api_v1_contrats__contrat_id__sla_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/documents/{document_id}": {
@@ -328,6 +428,182 @@ export interface paths {
         put?: never;
         /** Change Statut */
         post: operations["change_statut_api_v1_equipements__equipement_id__statut_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/factures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Factures */
+        get: operations["list_factures_api_v1_factures_get"];
+        put?: never;
+        /** Create Facture */
+        post: operations["create_facture_api_v1_factures_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/factures/{facture_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Facture */
+        get: operations["get_facture_api_v1_factures__facture_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Facture */
+        patch: operations["update_facture_api_v1_factures__facture_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/factures/{facture_id}/annulation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Annuler */
+        post: operations["annuler_api_v1_factures__facture_id__annulation_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/factures/{facture_id}/avoirs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Creer Avoir */
+        post: operations["creer_avoir_api_v1_factures__facture_id__avoirs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/factures/{facture_id}/emission": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Emettre */
+        post: operations["emettre_api_v1_factures__facture_id__emission_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/factures/{facture_id}/lignes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add Ligne */
+        post: operations["add_ligne_api_v1_factures__facture_id__lignes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/factures/{facture_id}/lignes/{ligne_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Ligne */
+        delete: operations["delete_ligne_api_v1_factures__facture_id__lignes__ligne_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Ligne */
+        patch: operations["update_ligne_api_v1_factures__facture_id__lignes__ligne_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/factures/{facture_id}/paiements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Payer */
+        post: operations["payer_api_v1_factures__facture_id__paiements_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/factures/{facture_id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Facture Pdf */
+        get: operations["facture_pdf_api_v1_factures__facture_id__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/factures/{facture_id}/penalites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Penalites
+         * @description Late-payment penalties (law 69-21) owed on `le` (today by default).
+         */
+        get: operations["penalites_api_v1_factures__facture_id__penalites_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -451,6 +727,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/interventions/{intervention_id}/pieces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Pieces */
+        get: operations["list_pieces_api_v1_interventions__intervention_id__pieces_get"];
+        put?: never;
+        /**
+         * Consommer
+         * @description Parts used on an intervention en_cours (staff or its assigned technician).
+         */
+        post: operations["consommer_api_v1_interventions__intervention_id__pieces_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interventions/{intervention_id}/pieces/retour": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retourner
+         * @description Unused parts back to stock (a negative use, an entree movement).
+         */
+        post: operations["retourner_api_v1_interventions__intervention_id__pieces_retour_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/interventions/{intervention_id}/planning": {
         parameters: {
             query?: never;
@@ -495,6 +812,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/interventions/{intervention_id}/reservations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Reservations */
+        get: operations["list_reservations_api_v1_interventions__intervention_id__reservations_get"];
+        put?: never;
+        /** Reserver */
+        post: operations["reserver_api_v1_interventions__intervention_id__reservations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/interventions/{intervention_id}/transitions": {
         parameters: {
             query?: never;
@@ -506,6 +841,250 @@ export interface paths {
         put?: never;
         /** Transition */
         post: operations["transition_api_v1_interventions__intervention_id__transitions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jours-feries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Jours Feries */
+        get: operations["list_jours_feries_api_v1_jours_feries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jours-feries/{jour}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Jour Ferie
+         * @description Add (`ferie: true`) or remove (`false`) a date, e.g. an announced Islamic holiday.
+         */
+        put: operations["put_jour_ferie_api_v1_jours_feries__jour__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Notifications
+         * @description One's own notifications, newest first; filters `lu`, `type_notification`.
+         */
+        get: operations["list_notifications_api_v1_notifications_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/lecture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark All Read
+         * @description Mark all one's notifications read.
+         */
+        post: operations["mark_all_read_api_v1_notifications_lecture_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/non-lues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Unread Count
+         * @description How many of one's notifications are unread.
+         */
+        get: operations["unread_count_api_v1_notifications_non_lues_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Preferences
+         * @description One's channels per notification type (in-app always; e-mail on or off).
+         */
+        get: operations["get_preferences_api_v1_notifications_preferences_get"];
+        /**
+         * Put Preferences
+         * @description Turn e-mail on or off per type; mute or follow the progress of one's interventions.
+         */
+        put: operations["put_preferences_api_v1_notifications_preferences_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream
+         * @description Server-sent events (`event: notification`, `id:` the notification id) of one's new
+         *     notifications, a `: ping` comment line when idle; `Last-Event-ID` (header, or the
+         *     `last_event_id` query parameter) resumes after that id without loss.
+         */
+        get: operations["stream_api_v1_notifications_stream_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{notification_id}/lecture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Read
+         * @description Mark one of one's notifications read (404 for anyone else's).
+         */
+        post: operations["mark_read_api_v1_notifications__notification_id__lecture_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pieces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Pieces */
+        get: operations["list_pieces_api_v1_pieces_get"];
+        put?: never;
+        /** Create Piece */
+        post: operations["create_piece_api_v1_pieces_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pieces/{piece_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Piece */
+        get: operations["get_piece_api_v1_pieces__piece_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Piece
+         * @description 204 when the part was never moved (deleted); otherwise it is deactivated: 200.
+         */
+        delete: operations["delete_piece_api_v1_pieces__piece_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Piece */
+        patch: operations["update_piece_api_v1_pieces__piece_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/pieces/{piece_id}/mouvements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Mouvements
+         * @description Newest first.
+         */
+        get: operations["list_mouvements_api_v1_pieces__piece_id__mouvements_get"];
+        put?: never;
+        /** Create Mouvement */
+        post: operations["create_mouvement_api_v1_pieces__piece_id__mouvements_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pieces/{piece_id}/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Piece Stock
+         * @description One part's stock per location (the same as /stock?piece_id=, under /pieces).
+         */
+        get: operations["piece_stock_api_v1_pieces__piece_id__stock_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -524,6 +1103,211 @@ export interface paths {
          * @description A calendar of slots, in start order; a technician sees only its own.
          */
         get: operations["list_planning_api_v1_planning_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/report-schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Schedules */
+        get: operations["list_schedules_api_v1_report_schedules_get"];
+        put?: never;
+        /**
+         * Create Schedule
+         * @description `cron_expression` (5 fields, croniter) read in `timezone` (default Africa/Casablanca);
+         *     an invalid one is 422 with the reason. `report_id` is the template report.
+         */
+        post: operations["create_schedule_api_v1_report_schedules_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/report-schedules/{schedule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Schedule */
+        get: operations["read_schedule_api_v1_report_schedules__schedule_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Schedule */
+        delete: operations["delete_schedule_api_v1_report_schedules__schedule_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Schedule */
+        patch: operations["update_schedule_api_v1_report_schedules__schedule_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Report
+         * @description Ask for a report: answered 202 `en_cours` at once; a worker on `reporting.heavy`
+         *     writes it (`progression` 0-100), then `termine` (or `erreur` with `erreur_message`)
+         *     and a `report.termine` / `report.erreur` event.
+         */
+        post: operations["create_report_api_v1_reports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{report_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Report */
+        get: operations["read_report_api_v1_reports__report_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{report_id}/fichier": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report File
+         * @description The file of a `termine` report, streamed, to its author and admins.
+         */
+        get: operations["report_file_api_v1_reports__report_id__fichier_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Client Stats
+         * @description The seed's `mv_client_equipment_summary`: every client for staff, its own row for a
+         *     client; with the view's last refresh time.
+         */
+        get: operations["client_stats_api_v1_stats_clients_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Kpis
+         * @description Maintenance KPIs over the read models, for the days `du`..`au`
+         *     (inclusive, Africa/Casablanca; default the last 30 days), all in hours or rates 0..1.
+         *
+         *     - **MTTR** (`mttr_heures`) = working hours of the corrective interventions closed in the
+         *       window / their number. Working hours: the working periods of `intervention.cloturee`
+         *       (waiting time excluded), else `duree_reelle`.
+         *     - **MTBF** per equipment = (T - R) / n, **availability** (`disponibilite`) = (T - R) / T, where
+         *       T = hours of the window, n = failures (corrective interventions created in the window,
+         *       cancelled ones excluded), R = working hours of those repaired. No failure: MTBF null,
+         *       availability 1. The 50 equipments with the most failures are listed.
+         *     - **Backlog**: open interventions (`ouverte`, `affectee`, `en_cours`, `en_attente`) by
+         *       priority and age (< 1 day, 1-7, 7-30, > 30 days since `date_creation`), now.
+         *     - **On-time closure rate** = closed in the window with `date_fin <= date_limite` / closed
+         *       in the window with a `date_limite`.
+         *     - **SLA compliance** = closed without an `sla.depasse` event / closed.
+         *     - **First-time fix** = closed corrective with at most one planned visit (`planning`, not
+         *       cancelled) / closed corrective.
+         *     - **Parts cost** = sum of `piece.consommee` amounts in the window (returns negative).
+         *     - **Labour hours** = working hours of the interventions closed in the window.
+         *     - **Revenue invoiced** = TTC of invoices issued in the window (cancelled excluded);
+         *       **paid** = TTC of invoices paid in the window; **avoirs** = TTC of credit notes issued.
+         *     - `periodes`: the same per day, ISO week (Monday) or month (`granularite`), by the
+         *       Casablanca date of closure, consumption, issue or payment.
+         *
+         *     Null is "no data", never 0 %. A rate with no denominator is null.
+         */
+        get: operations["kpis_api_v1_stats_kpis_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/techniciens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Technicien Stats
+         * @description The seed's `mv_technician_stats` (admin, responsable), with its last refresh time.
+         */
+        get: operations["technicien_stats_api_v1_stats_techniciens_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Stock
+         * @description Stock per location; a technician sees its own van only.
+         */
+        get: operations["list_stock_api_v1_stock_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -684,6 +1468,79 @@ export interface components {
             /** Technicien Id */
             technicien_id: number;
         };
+        /** AvoirCreate */
+        AvoirCreate: {
+            /**
+             * Lignes
+             * @description omitted: the whole invoice is credited
+             */
+            lignes?: components["schemas"]["LigneCreate"][] | null;
+            /** Motif */
+            motif: string;
+        };
+        /** AvoirDetail */
+        AvoirDetail: {
+            /** Client Id */
+            client_id: number;
+            /**
+             * Date Emission
+             * Format: date
+             */
+            date_emission: string;
+            /** Devise */
+            devise: string;
+            /** Facture Id */
+            facture_id: number;
+            /** Id */
+            id: number;
+            /** Lignes */
+            lignes: components["schemas"]["LigneRead"][];
+            /** Montant Ht */
+            montant_ht: string;
+            /** Montant Ttc */
+            montant_ttc: string;
+            /** Montant Tva */
+            montant_tva: string;
+            /** Motif */
+            motif: string;
+            /** Numero Avoir */
+            numero_avoir: string;
+            /** Tva */
+            tva: components["schemas"]["TvaTaux"][];
+        };
+        /** BacklogLigne */
+        BacklogLigne: {
+            /** De 1 A 7J */
+            de_1_a_7j: number;
+            /** De 7 A 30J */
+            de_7_a_30j: number;
+            /** Moins 1J */
+            moins_1j: number;
+            /** Plus 30J */
+            plus_30j: number;
+            /** Priorite */
+            priorite: string;
+            /** Total */
+            total: number;
+        };
+        /** CanalPreference */
+        CanalPreference: {
+            /** Email */
+            email: boolean;
+            /**
+             * In App
+             * @description always on
+             * @default true
+             */
+            in_app: boolean;
+            type_notification: components["schemas"]["TypeNotification"];
+        };
+        /** CanalPreferenceIn */
+        CanalPreferenceIn: {
+            /** Email */
+            email: boolean;
+            type_notification: components["schemas"]["TypeNotification"];
+        };
         /** ClientCreate */
         ClientCreate: {
             /** Adresse */
@@ -711,6 +1568,21 @@ export interface components {
             user: components["schemas"]["ProfileUserCreate"];
             /** Ville */
             ville?: string | null;
+        };
+        /** ClientEquipmentSummary */
+        ClientEquipmentSummary: {
+            /** Client Id */
+            client_id: number;
+            /** Critical Equipment */
+            critical_equipment: number;
+            /** Failed Equipment */
+            failed_equipment: number;
+            /** Nom Entreprise */
+            nom_entreprise: string | null;
+            /** Operational Equipment */
+            operational_equipment: number;
+            /** Total Equipment */
+            total_equipment: number;
         };
         /** ClientRead */
         ClientRead: {
@@ -760,6 +1632,13 @@ export interface components {
             version: number;
             /** Ville */
             ville: string | null;
+        };
+        /** ClientSummaryPage */
+        ClientSummaryPage: {
+            /** Items */
+            items: components["schemas"]["ClientEquipmentSummary"][];
+            /** Rafraichi Le */
+            rafraichi_le: string | null;
         };
         /** ClientUpdate */
         ClientUpdate: {
@@ -839,6 +1718,209 @@ export interface components {
             /** Nom */
             nom?: string | null;
         };
+        /** ConsommationCreate */
+        ConsommationCreate: {
+            /** Emplacement */
+            emplacement?: string | null;
+            /** Notes */
+            notes?: string | null;
+            /** Piece Id */
+            piece_id: number;
+            /** Quantite */
+            quantite: number;
+        };
+        /** ContratCreate */
+        ContratCreate: {
+            /** Client Id */
+            client_id: number;
+            /** Conditions */
+            conditions?: string | null;
+            /**
+             * Date Debut
+             * Format: date
+             */
+            date_debut: string;
+            /**
+             * Date Fin
+             * Format: date
+             */
+            date_fin: string;
+            /**
+             * Delai Paiement Jours
+             * @description law 69-21: at most 120
+             * @default 60
+             */
+            delai_paiement_jours: number;
+            /**
+             * Devise
+             * @default MAD
+             */
+            devise: string;
+            /**
+             * Facturer Deplacement
+             * @default false
+             */
+            facturer_deplacement: boolean;
+            /**
+             * Frais Deplacement
+             * @default 0
+             */
+            frais_deplacement: number | string;
+            /**
+             * Heure Debut
+             * Format: time
+             * @default 08:30:00
+             */
+            heure_debut: string;
+            /**
+             * Heure Fin
+             * Format: time
+             * @default 17:30:00
+             */
+            heure_fin: string;
+            /** Jours Ouvres */
+            jours_ouvres?: number[];
+            /**
+             * Majoration Pieces
+             * @default 0
+             */
+            majoration_pieces: number | string;
+            /**
+             * Montant
+             * @default 0
+             */
+            montant: number | string;
+            /**
+             * Nb Interventions Incluses
+             * @default 0
+             */
+            nb_interventions_incluses: number;
+            /** Numero Contrat */
+            numero_contrat: string;
+            /**
+             * Penalite Sla
+             * @default 0
+             */
+            penalite_sla: number | string;
+            /** Sla */
+            sla?: {
+                [key: string]: components["schemas"]["SlaPriorite"];
+            };
+            /** Sla Details */
+            sla_details?: string | null;
+            /** Taux Horaire */
+            taux_horaire?: number | string | null;
+            type_contrat: components["schemas"]["TypeContrat"];
+        };
+        /** ContratRead */
+        ContratRead: {
+            /** Client Id */
+            client_id: number;
+            /** Conditions */
+            conditions: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Date Debut
+             * Format: date
+             */
+            date_debut: string;
+            /**
+             * Date Fin
+             * Format: date
+             */
+            date_fin: string;
+            /** Delai Paiement Jours */
+            delai_paiement_jours: number;
+            /** Devise */
+            devise: string;
+            /** Facturer Deplacement */
+            facturer_deplacement: boolean;
+            /** Frais Deplacement */
+            frais_deplacement: string;
+            /**
+             * Heure Debut
+             * Format: time
+             */
+            heure_debut: string;
+            /**
+             * Heure Fin
+             * Format: time
+             */
+            heure_fin: string;
+            /** Id */
+            id: number;
+            /** Jours Ouvres */
+            jours_ouvres: number[];
+            /** Majoration Pieces */
+            majoration_pieces: string;
+            /** Montant */
+            montant: string;
+            /** Nb Interventions Incluses */
+            nb_interventions_incluses: number;
+            /** Nb Interventions Utilisees */
+            nb_interventions_utilisees: number;
+            /** Numero Contrat */
+            numero_contrat: string;
+            /** Penalite Sla */
+            penalite_sla: string;
+            /** Sla */
+            sla: {
+                [key: string]: unknown;
+            };
+            /** Sla Details */
+            sla_details: string | null;
+            statut: components["schemas"]["StatutContrat"];
+            /** Taux Horaire */
+            taux_horaire: string | null;
+            type_contrat: components["schemas"]["TypeContrat"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ContratUpdate */
+        ContratUpdate: {
+            /** Conditions */
+            conditions?: string | null;
+            /** Date Debut */
+            date_debut?: string | null;
+            /** Date Fin */
+            date_fin?: string | null;
+            /** Delai Paiement Jours */
+            delai_paiement_jours?: number | null;
+            /** Facturer Deplacement */
+            facturer_deplacement?: boolean | null;
+            /** Frais Deplacement */
+            frais_deplacement?: number | string | null;
+            /** Heure Debut */
+            heure_debut?: string | null;
+            /** Heure Fin */
+            heure_fin?: string | null;
+            /** Jours Ouvres */
+            jours_ouvres?: number[] | null;
+            /** Majoration Pieces */
+            majoration_pieces?: number | string | null;
+            /** Montant */
+            montant?: number | string | null;
+            /** Nb Interventions Incluses */
+            nb_interventions_incluses?: number | null;
+            /** Penalite Sla */
+            penalite_sla?: number | string | null;
+            /** Sla */
+            sla?: {
+                [key: string]: components["schemas"]["SlaPriorite"];
+            } | null;
+            /** Sla Details */
+            sla_details?: string | null;
+            statut?: components["schemas"]["StatutContrat"] | null;
+            /** Taux Horaire */
+            taux_horaire?: number | string | null;
+        };
         /**
          * CriticiteEquipement
          * @enum {string}
@@ -877,6 +1959,18 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** EnvoiRead */
+        EnvoiRead: {
+            /** Canal */
+            canal: string;
+            /** Date Envoi */
+            date_envoi: string | null;
+            /** Derniere Erreur */
+            derniere_erreur: string | null;
+            statut: components["schemas"]["StatutEnvoi"];
+            /** Tentatives */
+            tentatives: number;
+        };
         /** EquipementCreate */
         EquipementCreate: {
             /** Client Id */
@@ -909,6 +2003,23 @@ export interface components {
             prochaine_maintenance?: string | null;
             /** Specifications Techniques */
             specifications_techniques?: string | null;
+        };
+        /** EquipementFiabilite */
+        EquipementFiabilite: {
+            /** Disponibilite */
+            disponibilite: string;
+            /** Equipement Id */
+            equipement_id: number;
+            /** Heures Reparation */
+            heures_reparation: string;
+            /** Mtbf Heures */
+            mtbf_heures: string | null;
+            /** Mttr Heures */
+            mttr_heures: string | null;
+            /** Nom */
+            nom: string | null;
+            /** Pannes */
+            pannes: number;
         };
         /** EquipementRead */
         EquipementRead: {
@@ -997,6 +2108,154 @@ export interface components {
             /** Satisfaction Client */
             satisfaction_client: number;
         };
+        /** FactureCreate */
+        FactureCreate: {
+            /** Client Id */
+            client_id: number;
+            /** Contrat Id */
+            contrat_id?: number | null;
+            /** Delai Paiement Jours */
+            delai_paiement_jours?: number | null;
+            /** Description */
+            description?: string | null;
+            /**
+             * Devise
+             * @default MAD
+             */
+            devise: string;
+            /** Lignes */
+            lignes?: components["schemas"]["LigneCreate"][];
+            /**
+             * Taux Tva
+             * @default 0.20
+             */
+            taux_tva: number | string;
+        };
+        /** FactureDetail */
+        FactureDetail: {
+            /** Automatique */
+            automatique: boolean;
+            /** Client Id */
+            client_id: number;
+            /** Contrat Id */
+            contrat_id: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Date Echeance */
+            date_echeance: string | null;
+            /** Date Emission */
+            date_emission: string | null;
+            /** Date Paiement */
+            date_paiement: string | null;
+            /** Description */
+            description: string | null;
+            /** Devise */
+            devise: string;
+            /** Id */
+            id: number;
+            /** Lignes */
+            lignes: components["schemas"]["LigneRead"][];
+            /** Mode Paiement */
+            mode_paiement: string | null;
+            /** Montant Avoirs */
+            montant_avoirs: string;
+            /** Montant Ht */
+            montant_ht: string;
+            /** Montant Paye */
+            montant_paye: string;
+            /** Montant Ttc */
+            montant_ttc: string;
+            /** Montant Tva */
+            montant_tva: string;
+            /** Numero Facture */
+            numero_facture: string | null;
+            /** Paiements */
+            paiements: components["schemas"]["PaiementRead"][];
+            /** Solde */
+            solde: string;
+            statut: components["schemas"]["StatutFacture"];
+            /** Taux Tva */
+            taux_tva: string;
+            /** Tva */
+            tva: components["schemas"]["TvaTaux"][];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** FactureRead */
+        FactureRead: {
+            /** Automatique */
+            automatique: boolean;
+            /** Client Id */
+            client_id: number;
+            /** Contrat Id */
+            contrat_id: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Date Echeance */
+            date_echeance: string | null;
+            /** Date Emission */
+            date_emission: string | null;
+            /** Date Paiement */
+            date_paiement: string | null;
+            /** Description */
+            description: string | null;
+            /** Devise */
+            devise: string;
+            /** Id */
+            id: number;
+            /** Mode Paiement */
+            mode_paiement: string | null;
+            /** Montant Avoirs */
+            montant_avoirs: string;
+            /** Montant Ht */
+            montant_ht: string;
+            /** Montant Paye */
+            montant_paye: string;
+            /** Montant Ttc */
+            montant_ttc: string;
+            /** Montant Tva */
+            montant_tva: string;
+            /** Numero Facture */
+            numero_facture: string | null;
+            /** Solde */
+            solde: string;
+            statut: components["schemas"]["StatutFacture"];
+            /** Taux Tva */
+            taux_tva: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** FactureUpdate */
+        FactureUpdate: {
+            /** Contrat Id */
+            contrat_id?: number | null;
+            /** Delai Paiement Jours */
+            delai_paiement_jours?: number | null;
+            /** Description */
+            description?: string | null;
+        };
+        /**
+         * FormatReport
+         * @enum {string}
+         */
+        FormatReport: "pdf" | "excel" | "csv";
+        /**
+         * Granularite
+         * @enum {string}
+         */
+        Granularite: "day" | "week" | "month";
         /** HistoriquePage */
         HistoriquePage: {
             /** Items */
@@ -1073,6 +2332,30 @@ export interface components {
              * @default false
              */
             urgence: boolean;
+        };
+        /** InterventionPieceRead */
+        InterventionPieceRead: {
+            /**
+             * Date Utilisation
+             * Format: date-time
+             */
+            date_utilisation: string;
+            /** Id */
+            id: number;
+            /** Intervention Id */
+            intervention_id: number;
+            /** Montant */
+            montant: string;
+            /** Notes */
+            notes: string | null;
+            /** Piece Id */
+            piece_id: number;
+            /** Prix Unitaire */
+            prix_unitaire: string;
+            /** Quantite */
+            quantite: number;
+            /** Technicien Id */
+            technicien_id: number | null;
         };
         /** InterventionRead */
         InterventionRead: {
@@ -1171,8 +2454,148 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
+        /** JourFerieBody */
+        JourFerieBody: {
+            /**
+             * Ferie
+             * @default true
+             */
+            ferie: boolean;
+            /** Nom */
+            nom: string;
+        };
+        /** JourFerieRead */
+        JourFerieRead: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Nom */
+            nom: string;
+        };
+        /** KpiPeriode */
+        KpiPeriode: {
+            /** Chiffre Affaires Encaisse */
+            chiffre_affaires_encaisse: string;
+            /** Chiffre Affaires Facture */
+            chiffre_affaires_facture: string;
+            /** Conformite Sla */
+            conformite_sla: string | null;
+            /** Cout Pieces */
+            cout_pieces: string;
+            /**
+             * Debut
+             * Format: date
+             */
+            debut: string;
+            /** Heures Travail */
+            heures_travail: string;
+            /** Interventions Cloturees */
+            interventions_cloturees: number;
+            /** Mttr Heures */
+            mttr_heures: string | null;
+            /** Taux Cloture A Temps */
+            taux_cloture_a_temps: string | null;
+            /** Taux First Time Fix */
+            taux_first_time_fix: string | null;
+        };
+        /** Kpis */
+        Kpis: {
+            /**
+             * Au
+             * Format: date
+             */
+            au: string;
+            /** Avoirs */
+            avoirs: string;
+            /** Backlog */
+            backlog: components["schemas"]["BacklogLigne"][];
+            /** Chiffre Affaires Encaisse */
+            chiffre_affaires_encaisse: string;
+            /** Chiffre Affaires Facture */
+            chiffre_affaires_facture: string;
+            /** Conformite Sla */
+            conformite_sla: string | null;
+            /** Cout Pieces */
+            cout_pieces: string;
+            /**
+             * Du
+             * Format: date
+             */
+            du: string;
+            /** Equipements */
+            equipements: components["schemas"]["EquipementFiabilite"][];
+            /** Fuseau */
+            fuseau: string;
+            /** Granularite */
+            granularite: string;
+            /** Heures Fenetre */
+            heures_fenetre: string;
+            /** Heures Travail */
+            heures_travail: string;
+            /** Interventions Cloturees */
+            interventions_cloturees: number;
+            /** Mttr Heures */
+            mttr_heures: string | null;
+            /** Periodes */
+            periodes: components["schemas"]["KpiPeriode"][];
+            /** Taux Cloture A Temps */
+            taux_cloture_a_temps: string | null;
+            /** Taux First Time Fix */
+            taux_first_time_fix: string | null;
+        };
+        /** LigneCreate */
+        LigneCreate: {
+            /** Designation */
+            designation: string;
+            /** Prix Unitaire */
+            prix_unitaire: number | string;
+            /** Quantite */
+            quantite: number | string;
+            /** Taux Tva */
+            taux_tva?: number | string | null;
+        };
+        /** LigneRead */
+        LigneRead: {
+            /** Designation */
+            designation: string;
+            /** Id */
+            id: number;
+            /** Intervention Id */
+            intervention_id: number | null;
+            /** Montant Ht */
+            montant_ht: string;
+            /** Montant Ttc */
+            montant_ttc: string;
+            /** Montant Tva */
+            montant_tva: string;
+            nature: components["schemas"]["NatureLigne"];
+            /** Prix Unitaire */
+            prix_unitaire: string;
+            /** Quantite */
+            quantite: string;
+            /** Taux Tva */
+            taux_tva: string;
+        };
+        /** LigneUpdate */
+        LigneUpdate: {
+            /** Designation */
+            designation?: string | null;
+            /** Prix Unitaire */
+            prix_unitaire?: number | string | null;
+            /** Quantite */
+            quantite?: number | string | null;
+            /** Taux Tva */
+            taux_tva?: number | string | null;
+        };
         /** LoginRequest */
         LoginRequest: {
+            /**
+             * Cookie
+             * @default false
+             */
+            cookie: boolean;
             /** Password */
             password: string;
             /** Username */
@@ -1182,6 +2605,11 @@ export interface components {
         LogoutRequest: {
             /** Refresh Token */
             refresh_token: string;
+        };
+        /** Lues */
+        Lues: {
+            /** Marquees */
+            marquees: number;
         };
         /** MeRead */
         MeRead: {
@@ -1214,6 +2642,67 @@ export interface components {
             version: number;
         };
         /**
+         * ModePaiement
+         * @enum {string}
+         */
+        ModePaiement: "virement" | "cheque" | "especes" | "effet";
+        /** MouvementCreate */
+        MouvementCreate: {
+            /** Bon Commande */
+            bon_commande?: string | null;
+            /** Bon Livraison */
+            bon_livraison?: string | null;
+            /** Commentaire */
+            commentaire?: string | null;
+            /** Emplacement */
+            emplacement?: string | null;
+            /** Emplacement Destination */
+            emplacement_destination?: string | null;
+            /** Prix Unitaire */
+            prix_unitaire?: number | string | null;
+            /** Quantite */
+            quantite: number;
+            type_mouvement: components["schemas"]["TypeMouvement"];
+        };
+        /** MouvementRead */
+        MouvementRead: {
+            /** Bon Commande */
+            bon_commande: string | null;
+            /** Bon Livraison */
+            bon_livraison: string | null;
+            /** Commentaire */
+            commentaire: string | null;
+            /**
+             * Date Mouvement
+             * Format: date-time
+             */
+            date_mouvement: string;
+            /** Emplacement */
+            emplacement: string;
+            /** Emplacement Destination */
+            emplacement_destination: string | null;
+            /** Id */
+            id: number;
+            /** Intervention Id */
+            intervention_id: number | null;
+            /** Piece Id */
+            piece_id: number;
+            /** Prix Unitaire */
+            prix_unitaire: string | null;
+            /** Quantite */
+            quantite: number;
+            /** Stock Apres */
+            stock_apres: number;
+            type_mouvement: components["schemas"]["TypeMouvement"];
+            /** User Id */
+            user_id: number | null;
+        };
+        /**
+         * NatureLigne
+         * @enum {string}
+         */
+        NatureLigne: "main_oeuvre" | "deplacement" | "piece" | "penalite_sla" | "manuelle";
+        /**
          * NiveauCompetence
          * @enum {string}
          */
@@ -1223,6 +2712,48 @@ export interface components {
          * @enum {string}
          */
         NiveauService: "platinum" | "gold" | "standard" | "basic";
+        /** NonLues */
+        NonLues: {
+            /** Non Lues */
+            non_lues: number;
+        };
+        /** NotificationRead */
+        NotificationRead: {
+            /**
+             * Date Envoi
+             * Format: date-time
+             */
+            date_envoi: string;
+            /** Date Lu */
+            date_lu: string | null;
+            /**
+             * Envois
+             * @description e-mail delivery
+             */
+            envois?: components["schemas"]["EnvoiRead"][];
+            /** Id */
+            id: number;
+            /** Intervention Id */
+            intervention_id: number | null;
+            /**
+             * Lien
+             * @description path the web console opens
+             */
+            lien?: string | null;
+            /** Lu */
+            lu: boolean;
+            /** Message */
+            message: string;
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Titre */
+            titre: string;
+            type_notification: components["schemas"]["TypeNotification"];
+            /** User Id */
+            user_id: number;
+        };
         /** Page[ClientRead] */
         Page_ClientRead_: {
             /** Items */
@@ -1234,6 +2765,13 @@ export interface components {
         Page_CompetenceRead_: {
             /** Items */
             items: components["schemas"]["CompetenceRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[ContratRead] */
+        Page_ContratRead_: {
+            /** Items */
+            items: components["schemas"]["ContratRead"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -1251,6 +2789,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[FactureRead] */
+        Page_FactureRead_: {
+            /** Items */
+            items: components["schemas"]["FactureRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[InterventionRead] */
         Page_InterventionRead_: {
             /** Items */
@@ -1258,10 +2803,38 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[MouvementRead] */
+        Page_MouvementRead_: {
+            /** Items */
+            items: components["schemas"]["MouvementRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[NotificationRead] */
+        Page_NotificationRead_: {
+            /** Items */
+            items: components["schemas"]["NotificationRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[PieceRead] */
+        Page_PieceRead_: {
+            /** Items */
+            items: components["schemas"]["PieceRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[PlanningRead] */
         Page_PlanningRead_: {
             /** Items */
             items: components["schemas"]["PlanningRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[StockRead] */
+        Page_StockRead_: {
+            /** Items */
+            items: components["schemas"]["StockRead"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -1279,6 +2852,36 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** PaiementCreate */
+        PaiementCreate: {
+            /**
+             * Date Paiement
+             * Format: date
+             */
+            date_paiement: string;
+            mode_paiement: components["schemas"]["ModePaiement"];
+            /** Montant */
+            montant: number | string;
+            /** Reference */
+            reference?: string | null;
+        };
+        /** PaiementRead */
+        PaiementRead: {
+            /**
+             * Date Paiement
+             * Format: date
+             */
+            date_paiement: string;
+            /** Facture Id */
+            facture_id: number;
+            /** Id */
+            id: number;
+            mode_paiement: components["schemas"]["ModePaiement"];
+            /** Montant */
+            montant: string;
+            /** Reference */
+            reference: string | null;
+        };
         /**
          * PasswordChange
          * @description `current_password` is required when users change their own password.
@@ -1288,6 +2891,126 @@ export interface components {
             current_password?: string | null;
             /** New Password */
             new_password: string;
+        };
+        /** Penalites */
+        Penalites: {
+            /** Facture Id */
+            facture_id: number;
+            /**
+             * Le
+             * Format: date
+             */
+            le: string;
+            /** Mois De Retard */
+            mois_de_retard: number;
+            /** Montant Du */
+            montant_du: string;
+            /** Penalite */
+            penalite: string;
+            /** Taux */
+            taux: string;
+        };
+        /** PieceCreate */
+        PieceCreate: {
+            /** Description */
+            description?: string | null;
+            /**
+             * Emplacement
+             * @default entrepot
+             */
+            emplacement: string;
+            /** Fournisseur */
+            fournisseur?: string | null;
+            /** Nom */
+            nom: string;
+            /**
+             * Prix Unitaire
+             * @default 0
+             */
+            prix_unitaire: number | string;
+            /** Reference */
+            reference: string;
+            /**
+             * Stock Maximum
+             * @default 100
+             */
+            stock_maximum: number;
+            /**
+             * Stock Minimum
+             * @default 0
+             */
+            stock_minimum: number;
+            /**
+             * Unite
+             * @default unite
+             */
+            unite: string;
+        };
+        /** PieceRead */
+        PieceRead: {
+            /** Active */
+            active: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string | null;
+            /** Emplacement */
+            emplacement: string;
+            /** Fournisseur */
+            fournisseur: string | null;
+            /** Id */
+            id: number;
+            /** Nom */
+            nom: string;
+            /** Prix Unitaire */
+            prix_unitaire: string;
+            /** Reference */
+            reference: string;
+            /** Sous Seuil */
+            sous_seuil: boolean;
+            /** Stock Actuel */
+            stock_actuel: number;
+            /** Stock Disponible */
+            stock_disponible: number;
+            /** Stock Maximum */
+            stock_maximum: number;
+            /** Stock Minimum */
+            stock_minimum: number;
+            /** Stock Reserve */
+            stock_reserve: number;
+            /** Unite */
+            unite: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
+        /** PieceUpdate */
+        PieceUpdate: {
+            /** Active */
+            active?: boolean | null;
+            /** Description */
+            description?: string | null;
+            /** Emplacement */
+            emplacement?: string | null;
+            /** Fournisseur */
+            fournisseur?: string | null;
+            /** Nom */
+            nom?: string | null;
+            /** Reference */
+            reference?: string | null;
+            /** Stock Maximum */
+            stock_maximum?: number | null;
+            /** Stock Minimum */
+            stock_minimum?: number | null;
+            /** Unite */
+            unite?: string | null;
         };
         /**
          * PlanningPut
@@ -1299,11 +3022,13 @@ export interface components {
             /**
              * Date Debut
              * Format: date-time
+             * @description ISO 8601 with a UTC offset, years 1900 to 2200
              */
             date_debut: string;
             /**
              * Date Fin
              * Format: date-time
+             * @description ISO 8601 with a UTC offset, years 1900 to 2200
              */
             date_fin: string;
             /** Notes Planning */
@@ -1348,6 +3073,26 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** Preferences */
+        Preferences: {
+            /**
+             * Suivi Interventions
+             * @description told of each step of one's interventions (a client may turn it off)
+             */
+            suivi_interventions: boolean;
+            /** Types */
+            types: components["schemas"]["CanalPreference"][];
+        };
+        /**
+         * PreferencesIn
+         * @description Only the types listed change; `suivi_interventions` only when given.
+         */
+        PreferencesIn: {
+            /** Suivi Interventions */
+            suivi_interventions?: boolean | null;
+            /** Types */
+            types?: components["schemas"]["CanalPreferenceIn"][];
+        };
         /**
          * PrioriteIntervention
          * @enum {string}
@@ -1390,11 +3135,162 @@ export interface components {
             /** Refresh Token */
             refresh_token: string;
         };
+        /** ReportCreate */
+        ReportCreate: {
+            format: components["schemas"]["FormatReport"];
+            /** Nom */
+            nom: string;
+            /** Parametres */
+            parametres?: {
+                [key: string]: unknown;
+            };
+            type_report: components["schemas"]["TypeReport"];
+        };
+        /** ReportRead */
+        ReportRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Date Generation */
+            date_generation: string | null;
+            /** Erreur Message */
+            erreur_message: string | null;
+            /** Fichier Disponible */
+            fichier_disponible: boolean;
+            format: components["schemas"]["FormatReport"];
+            /** Generated By */
+            generated_by: number;
+            /** Id */
+            id: number;
+            /** Nom */
+            nom: string;
+            /** Parametres */
+            parametres: {
+                [key: string]: unknown;
+            };
+            /** Progression */
+            progression: number;
+            /** Schedule Id */
+            schedule_id: number | null;
+            /** Statut */
+            statut: string;
+            /** Taille */
+            taille: number | null;
+            type_report: components["schemas"]["TypeReport"];
+        };
+        /** ReservationCreate */
+        ReservationCreate: {
+            /** Piece Id */
+            piece_id: number;
+            /** Quantite */
+            quantite: number;
+        };
+        /** ReservationRead */
+        ReservationRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Intervention Id */
+            intervention_id: number;
+            /** Piece Id */
+            piece_id: number;
+            /** Quantite */
+            quantite: number;
+            /** Quantite Initiale */
+            quantite_initiale: number;
+            statut: components["schemas"]["StatutReservation"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /**
          * Role
          * @enum {string}
          */
         Role: "admin" | "responsable" | "technicien" | "client";
+        /** ScheduleCreate */
+        ScheduleCreate: {
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /** Cron Expression */
+            cron_expression: string;
+            /** Destinataires */
+            destinataires?: number[];
+            /** Nom Schedule */
+            nom_schedule: string;
+            /**
+             * Report Id
+             * @description the template report (type, format, parametres)
+             */
+            report_id: number;
+            /**
+             * Timezone
+             * @default Africa/Casablanca
+             */
+            timezone: string;
+        };
+        /** SchedulePage */
+        SchedulePage: {
+            /** Items */
+            items: components["schemas"]["ScheduleRead"][];
+        };
+        /** ScheduleRead */
+        ScheduleRead: {
+            /** Active */
+            active: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: number;
+            /** Cron Expression */
+            cron_expression: string;
+            /** Derniere Execution */
+            derniere_execution: string | null;
+            /** Destinataires */
+            destinataires: number[];
+            /** Id */
+            id: number;
+            /** Nom Schedule */
+            nom_schedule: string;
+            /** Prochaine Execution */
+            prochaine_execution: string | null;
+            /** Report Id */
+            report_id: number;
+            /** Timezone */
+            timezone: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ScheduleUpdate */
+        ScheduleUpdate: {
+            /** Active */
+            active?: boolean | null;
+            /** Cron Expression */
+            cron_expression?: string | null;
+            /** Destinataires */
+            destinataires?: number[] | null;
+            /** Nom Schedule */
+            nom_schedule?: string | null;
+            /** Timezone */
+            timezone?: string | null;
+        };
         /** SigningKeyRead */
         SigningKeyRead: {
             /**
@@ -1416,20 +3312,119 @@ export interface components {
             /** Retired At */
             retired_at: string | null;
         };
+        /** SlaConformite */
+        SlaConformite: {
+            /** En Cours */
+            en_cours: number;
+            /** Interventions */
+            interventions: number;
+            /** Priorite */
+            priorite: string;
+            /** Reponse Depassee */
+            reponse_depassee: number;
+            /** Reponse Respectee */
+            reponse_respectee: number;
+            /** Resolution Depassee */
+            resolution_depassee: number;
+            /** Resolution Respectee */
+            resolution_respectee: number;
+            /** Taux Reponse */
+            taux_reponse: string | null;
+            /** Taux Resolution */
+            taux_resolution: string | null;
+        };
+        /** SlaPriorite */
+        SlaPriorite: {
+            /** Reponse Heures */
+            reponse_heures: number | string;
+            /** Resolution Heures */
+            resolution_heures: number | string;
+        };
+        /** SlaRapport */
+        SlaRapport: {
+            /** Au */
+            au: string | null;
+            /** Contrat Id */
+            contrat_id: number;
+            /** Du */
+            du: string | null;
+            /** Priorites */
+            priorites: components["schemas"]["SlaConformite"][];
+        };
         /** StatutChange */
         StatutChange: {
             statut: components["schemas"]["StatutEquipement"];
         };
+        /**
+         * StatutContrat
+         * @enum {string}
+         */
+        StatutContrat: "actif" | "expire" | "suspendu" | "resilie";
+        /**
+         * StatutEnvoi
+         * @enum {string}
+         */
+        StatutEnvoi: "en_attente" | "envoye" | "echec";
         /**
          * StatutEquipement
          * @enum {string}
          */
         StatutEquipement: "operationnel" | "maintenance" | "panne" | "retire";
         /**
+         * StatutFacture
+         * @enum {string}
+         */
+        StatutFacture: "brouillon" | "envoyee" | "payee" | "en_retard" | "annulee";
+        /**
          * StatutIntervention
          * @enum {string}
          */
         StatutIntervention: "ouverte" | "affectee" | "en_cours" | "en_attente" | "cloturee" | "annulee" | "archivee";
+        /**
+         * StatutReservation
+         * @enum {string}
+         */
+        StatutReservation: "active" | "liberee" | "consommee";
+        /** StockRead */
+        StockRead: {
+            /** Emplacement */
+            emplacement: string;
+            /** Piece Id */
+            piece_id: number;
+            /** Quantite */
+            quantite: number;
+            /** Technicien Id */
+            technicien_id: number | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** TechnicianStats */
+        TechnicianStats: {
+            /** Avg Duration */
+            avg_duration: string | null;
+            /** Avg Satisfaction */
+            avg_satisfaction: string | null;
+            /** Completed Interventions */
+            completed_interventions: number;
+            /** Technician Id */
+            technician_id: number;
+            /** Total Interventions */
+            total_interventions: number;
+            /** User Id */
+            user_id: number | null;
+            /** Username */
+            username: string | null;
+        };
+        /** TechnicianStatsPage */
+        TechnicianStatsPage: {
+            /** Items */
+            items: components["schemas"]["TechnicianStats"][];
+            /** Rafraichi Le */
+            rafraichi_le: string | null;
+        };
         /** TechnicienCompetenceRead */
         TechnicienCompetenceRead: {
             /** Certifie */
@@ -1541,7 +3536,7 @@ export interface components {
             /** Expires In */
             expires_in: number;
             /** Refresh Token */
-            refresh_token: string;
+            refresh_token: string | null;
             /**
              * Token Type
              * @default bearer
@@ -1559,16 +3554,45 @@ export interface components {
             solution?: string | null;
             statut: components["schemas"]["StatutIntervention"];
         };
+        /** TvaTaux */
+        TvaTaux: {
+            /** Base Ht */
+            base_ht: string;
+            /** Montant Tva */
+            montant_tva: string;
+            /** Taux Tva */
+            taux_tva: string;
+        };
         /**
          * TypeClient
          * @enum {string}
          */
         TypeClient: "premium" | "standard" | "basic";
         /**
+         * TypeContrat
+         * @enum {string}
+         */
+        TypeContrat: "maintenance" | "support" | "full_service";
+        /**
          * TypeIntervention
          * @enum {string}
          */
         TypeIntervention: "corrective" | "preventive" | "ameliorative" | "diagnostic";
+        /**
+         * TypeMouvement
+         * @enum {string}
+         */
+        TypeMouvement: "entree" | "sortie" | "ajustement" | "transfert";
+        /**
+         * TypeNotification
+         * @enum {string}
+         */
+        TypeNotification: "info" | "warning" | "error" | "success" | "intervention" | "planning";
+        /**
+         * TypeReport
+         * @enum {string}
+         */
+        TypeReport: "interventions" | "performance" | "stock" | "facturation" | "client";
         /** UserCreate */
         UserCreate: {
             /** Email */
@@ -1797,6 +3821,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the session cookie sent from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -1893,9 +3926,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["RefreshRequest"] | null;
             };
         };
         responses: {
@@ -1916,6 +3949,111 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+            /** @description the session cookie sent from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    end_cookie_session_api_v1_auth_refresh_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad credentials, token or account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the session cookie sent from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_avoir_api_v1_avoirs__avoir_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                avoir_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvoirDetail"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    avoir_pdf_api_v1_avoirs__avoir_id__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                avoir_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input (problem+json naming each field) */
             422: {
@@ -2270,6 +4408,178 @@ export interface operations {
             };
         };
     };
+    list_contrats_api_v1_contrats_get: {
+        parameters: {
+            query?: {
+                /** @description page size, at most 200 */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+                client_id?: number | null;
+                statut?: components["schemas"]["StatutContrat"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ContratRead_"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_contrat_api_v1_contrats_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description retry-safe create key (1 to 200 characters) */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContratCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContratRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_contrat_api_v1_contrats__contrat_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contrat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContratRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_contrat_api_v1_contrats__contrat_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contrat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContratUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContratRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contrat_sla_api_v1_contrats__contrat_id__sla_get: {
+        parameters: {
+            query?: {
+                du?: string | null;
+                au?: string | null;
+            };
+            header?: never;
+            path: {
+                contrat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaRapport"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_document_api_v1_documents__document_id__get: {
         parameters: {
             query?: never;
@@ -2536,6 +4846,442 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EquipementRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_factures_api_v1_factures_get: {
+        parameters: {
+            query?: {
+                /** @description page size, at most 200 */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+                client_id?: number | null;
+                statut?: components["schemas"]["StatutFacture"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_FactureRead_"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_facture_api_v1_factures_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description retry-safe create key (1 to 200 characters) */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FactureCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactureDetail"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_facture_api_v1_factures__facture_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                facture_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactureDetail"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_facture_api_v1_factures__facture_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                facture_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FactureUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactureDetail"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    annuler_api_v1_factures__facture_id__annulation_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                facture_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactureDetail"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    creer_avoir_api_v1_factures__facture_id__avoirs_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description retry-safe create key (1 to 200 characters) */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                facture_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AvoirCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvoirDetail"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    emettre_api_v1_factures__facture_id__emission_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                facture_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactureDetail"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_ligne_api_v1_factures__facture_id__lignes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                facture_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LigneCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactureDetail"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_ligne_api_v1_factures__facture_id__lignes__ligne_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                facture_id: number;
+                ligne_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_ligne_api_v1_factures__facture_id__lignes__ligne_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                facture_id: number;
+                ligne_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LigneUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactureDetail"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    payer_api_v1_factures__facture_id__paiements_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                facture_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaiementCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactureDetail"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    facture_pdf_api_v1_factures__facture_id__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                facture_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    penalites_api_v1_factures__facture_id__penalites_get: {
+        parameters: {
+            query?: {
+                le?: string | null;
+            };
+            header?: never;
+            path: {
+                facture_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Penalites"];
                 };
             };
             /** @description Invalid input (problem+json naming each field) */
@@ -2879,6 +5625,113 @@ export interface operations {
             };
         };
     };
+    list_pieces_api_v1_interventions__intervention_id__pieces_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InterventionPieceRead"][];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    consommer_api_v1_interventions__intervention_id__pieces_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description retry-safe create key (1 to 200 characters) */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                intervention_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsommationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InterventionPieceRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retourner_api_v1_interventions__intervention_id__pieces_retour_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description retry-safe create key (1 to 200 characters) */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                intervention_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsommationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InterventionPieceRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_planning_api_v1_interventions__intervention_id__planning_get: {
         parameters: {
             query?: never;
@@ -2988,6 +5841,75 @@ export interface operations {
             };
         };
     };
+    list_reservations_api_v1_interventions__intervention_id__reservations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervention_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationRead"][];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reserver_api_v1_interventions__intervention_id__reservations_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description retry-safe create key (1 to 200 characters) */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                intervention_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReservationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     transition_api_v1_interventions__intervention_id__transitions_post: {
         parameters: {
             query?: never;
@@ -3010,6 +5932,558 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InterventionRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_jours_feries_api_v1_jours_feries_get: {
+        parameters: {
+            query: {
+                annee: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JourFerieRead"][];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_jour_ferie_api_v1_jours_feries__jour__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jour: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JourFerieBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JourFerieRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_notifications_api_v1_notifications_get: {
+        parameters: {
+            query?: {
+                lu?: boolean | null;
+                type_notification?: components["schemas"]["TypeNotification"] | null;
+                /** @description page size, at most 200 */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_NotificationRead_"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_all_read_api_v1_notifications_lecture_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lues"];
+                };
+            };
+        };
+    };
+    unread_count_api_v1_notifications_non_lues_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NonLues"];
+                };
+            };
+        };
+    };
+    get_preferences_api_v1_notifications_preferences_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+        };
+    };
+    put_preferences_api_v1_notifications_preferences_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferencesIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stream_api_v1_notifications_stream_get: {
+        parameters: {
+            query?: {
+                last_event_id?: string | null;
+            };
+            header?: {
+                "last-event-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_read_api_v1_notifications__notification_id__lecture_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_pieces_api_v1_pieces_get: {
+        parameters: {
+            query?: {
+                /** @description page size, at most 200 */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+                /** @description reference prefix or name words */
+                q?: string | null;
+                sous_seuil?: boolean | null;
+                active?: boolean | null;
+                fournisseur?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PieceRead_"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_piece_api_v1_pieces_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description retry-safe create key (1 to 200 characters) */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PieceCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PieceRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_piece_api_v1_pieces__piece_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                piece_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PieceRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_piece_api_v1_pieces__piece_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                piece_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deactivated (it has movements) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PieceRead"];
+                };
+            };
+            /** @description deleted (never moved nor used) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_piece_api_v1_pieces__piece_id__patch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the version you last read */
+                "If-Match"?: string | null;
+            };
+            path: {
+                piece_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PieceUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PieceRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_mouvements_api_v1_pieces__piece_id__mouvements_get: {
+        parameters: {
+            query?: {
+                /** @description page size, at most 200 */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                piece_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MouvementRead_"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_mouvement_api_v1_pieces__piece_id__mouvements_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description retry-safe create key (1 to 200 characters) */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                piece_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MouvementCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MouvementRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    piece_stock_api_v1_pieces__piece_id__stock_get: {
+        parameters: {
+            query?: {
+                emplacement?: string | null;
+                /** @description page size, at most 200 */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                piece_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_StockRead_"];
                 };
             };
             /** @description Invalid input (problem+json naming each field) */
@@ -3048,6 +6522,365 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_PlanningRead_"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_schedules_api_v1_report_schedules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulePage"];
+                };
+            };
+        };
+    };
+    create_schedule_api_v1_report_schedules_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_schedule_api_v1_report_schedules__schedule_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_schedule_api_v1_report_schedules__schedule_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_schedule_api_v1_report_schedules__schedule_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_report_api_v1_reports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_report_api_v1_reports__report_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    report_file_api_v1_reports__report_id__fichier_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "application/pdf": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "text/csv; charset=utf-8": unknown;
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    client_stats_api_v1_stats_clients_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientSummaryPage"];
+                };
+            };
+        };
+    };
+    kpis_api_v1_stats_kpis_get: {
+        parameters: {
+            query?: {
+                du?: string | null;
+                au?: string | null;
+                granularite?: components["schemas"]["Granularite"];
+                client_id?: number | null;
+                equipement_id?: number | null;
+                criticite?: string | null;
+                technicien_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Kpis"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    technicien_stats_api_v1_stats_techniciens_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TechnicianStatsPage"];
+                };
+            };
+        };
+    };
+    list_stock_api_v1_stock_get: {
+        parameters: {
+            query?: {
+                piece_id?: number | null;
+                emplacement?: string | null;
+                /** @description page size, at most 200 */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_StockRead_"];
                 };
             };
             /** @description Invalid input (problem+json naming each field) */
