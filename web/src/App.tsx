@@ -13,6 +13,7 @@ import { ClientPortal } from "./pages/ClientPortal";
 import { InterventionPage } from "./pages/InterventionPage";
 import { Clients, Equipements, Techniciens } from "./pages/Lists";
 import { Login } from "./pages/Login";
+import { Reports } from "./pages/Reports";
 import { Stock } from "./pages/Stock";
 import { TechDay } from "./pages/TechDay";
 import { useSession } from "./session";
@@ -28,6 +29,7 @@ const STAFF_NAV = [
   ["/clients", "nav.clients"],
   ["/stock", "nav.stock"],
   ["/factures", "nav.billing"],
+  ["/rapports", "nav.reports"],
   ["/indicateurs", "nav.kpis"],
 ] as const;
 
@@ -108,6 +110,7 @@ export function App() {
                   <Route path="/clients" element={<Clients />} />
                   <Route path="/stock" element={<Stock />} />
                   <Route path="/factures" element={<Billing />} />
+                  <Route path="/rapports" element={<Reports />} />
                   <Route path="/indicateurs" element={<Kpis />} />
                 </>
               ) : null}
