@@ -91,6 +91,8 @@ export function App() {
             to={to}
             label={t(label)}
             active={location.pathname.startsWith(to)}
+            // filled: white on blue.8 (5:1); the light variant's blue on pale blue is under 4.5:1
+            variant="filled"
             onClick={() => opened && toggle()}
           />
         ))}

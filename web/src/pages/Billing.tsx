@@ -58,13 +58,7 @@ function InvoiceActions({ facture }: { facture: Facture }) {
         </Button>
       ) : null}
       {["envoyee", "en_retard"].includes(facture.statut) && Number(facture.solde) > 0 ? (
-        <Button
-          size="xs"
-          variant="light"
-          loading={pay.isPending}
-          onClick={() => pay.mutate()}
-          aria-label={`Enregistrer le paiement du solde de ${label}`}
-        >
+        <Button size="xs" loading={pay.isPending} onClick={() => pay.mutate()} aria-label={`Paiement reçu : ${label}`}>
           Paiement reçu
         </Button>
       ) : null}

@@ -111,7 +111,7 @@ function Job({ intervention }: { intervention: Intervention }) {
   return (
     <Card withBorder data-testid={`job-${intervention.id}`}>
       <Stack gap="xs">
-        <Group justify="space-between" wrap="nowrap">
+        <Group justify="space-between" gap="xs">
           <Text fw={700}>
             n° {intervention.id} — {intervention.titre}
           </Text>
