@@ -1,8 +1,10 @@
 """The console in a real browser against `make run`'s real system: the dispatcher creates,
 assigns and plans an intervention; the technician on a 360 px phone starts it, adds a photo
-and closes it; the client sees it closed and evaluates it. Every screen passes axe-core with
-no serious or critical violation and runs under the gateway's CSP; screenshots are written
-to tests/console/screenshots/.
+and a part from his van, and closes it; billing drafts the invoice, the dispatcher issues
+it; the client sees the intervention closed, evaluates it and downloads the invoice PDF.
+The browser session lives in the HttpOnly refresh cookie: a reload keeps it, logout ends
+it. Every screen passes axe-core with no serious or critical violation and runs under the
+gateway's CSP; screenshots are written to tests/console/screenshots/.
 
 Run under `flock /tmp/mif-system.lock` like the other system tests (fixed ports)."""
 
@@ -10,10 +12,12 @@ from __future__ import annotations
 
 import re
 import struct
+import time
 import uuid
 import zlib
 from collections.abc import Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -126,6 +130,25 @@ def people(system: str) -> dict[str, object]:
             ),
             200,
         )
+        # a part in the technician's van: bought into the warehouse, 2 moved to the van
+        reference = f"JT-{uuid.uuid4().hex[:6]}"
+        piece = api.post(
+            "/api/v1/pieces",
+            headers=bearer(admin),
+            json={"reference": reference, "nom": "Joint torique 80 mm", "stock_minimum": 1},
+        )
+        assert piece.status_code == 201, piece.text
+        piece_id = piece.json()["id"]
+        for movement in (
+            {"type_mouvement": "entree", "quantite": 5, "emplacement": "entrepot",
+             "prix_unitaire": "250.00"},
+            {"type_mouvement": "transfert", "quantite": 2, "emplacement": "entrepot",
+             "emplacement_destination": f"van-{technicien_id}"},
+        ):  # fmt: skip
+            moved = api.post(
+                f"/api/v1/pieces/{piece_id}/mouvements", headers=bearer(admin), json=movement
+            )
+            assert moved.status_code == 201, moved.text
     return {
         "admin": admin,
         "technicien": tech_user,
@@ -133,7 +156,30 @@ def people(system: str) -> dict[str, object]:
         "client": client_user,
         "client_id": client_id,
         "serie": serie,
+        "piece": f"{reference} — Joint torique 80 mm",
     }
+
+
+def billed_draft(api: httpx.Client, admin: dict, client_id: int, intervention_id: int) -> dict:
+    """The client's draft invoice once billing has put the intervention's part on it (the
+    closure and the part travel as events)."""
+    deadline = time.monotonic() + 90
+    while True:
+        drafts = api.get(
+            "/api/v1/factures",
+            headers=bearer(admin),
+            params={"client_id": client_id, "statut": "brouillon"},
+        )
+        assert drafts.status_code == 200, drafts.text
+        for item in drafts.json()["items"]:
+            detail = api.get(f"/api/v1/factures/{item['id']}", headers=bearer(admin)).json()
+            if any(
+                line["nature"] == "piece" and line["intervention_id"] == intervention_id
+                for line in detail["lignes"]
+            ):
+                return detail
+        assert time.monotonic() < deadline, "billing made no draft with the part"
+        time.sleep(0.5)
 
 
 def sign_in(page: object, username: str, password: str) -> None:
@@ -151,11 +197,31 @@ def go(page: object, path: str) -> None:
 
 
 def check_screen(page: object, name: str, problems: list[str]) -> None:
-    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    quiet(page)
     shoot(page, name)
     violations = axe_violations(page)
     assert violations == [], (name, violations)
     assert problems == [], (name, problems)
+
+
+STREAM = "/api/v1/notifications/stream"
+
+
+def quiet(page: object, settle_ms: int = 500, timeout_s: float = 30) -> None:
+    """Wait until no request is in flight for `settle_ms`, the event stream excepted (it
+    stays open while signed in, so Playwright's "networkidle" may never come)."""
+    busy: set[object] = page._mif_busy  # type: ignore[attr-defined]
+    deadline = time.monotonic() + timeout_s
+    calm_since: float | None = None
+    while time.monotonic() < deadline:
+        if busy:
+            calm_since = None
+        elif calm_since is None:
+            calm_since = time.monotonic()
+        elif time.monotonic() - calm_since >= settle_ms / 1000:
+            return
+        page.wait_for_timeout(100)  # type: ignore[attr-defined]
+    raise AssertionError(f"requests still in flight after {timeout_s} s: {busy}")
 
 
 def watch(page: object) -> list[str]:
@@ -170,6 +236,13 @@ def watch(page: object) -> list[str]:
         ),
     )
     page.on("pageerror", lambda e: problems.append(str(e)))  # type: ignore[attr-defined]
+    busy: set[object] = set()
+    page._mif_busy = busy  # type: ignore[attr-defined]
+    page.on(  # type: ignore[attr-defined]
+        "request", lambda r: busy.add(r) if STREAM not in r.url else None
+    )
+    page.on("requestfinished", lambda r: busy.discard(r))  # type: ignore[attr-defined]
+    page.on("requestfailed", lambda r: busy.discard(r))  # type: ignore[attr-defined]
     return problems
 
 
@@ -197,6 +270,21 @@ def test_three_journeys(system: str, people: dict, tmp_path: Path) -> None:
             "{}",
             '{"mif.offline-actions":"[]"}',
         )
+        # the refresh token is an HttpOnly cookie scoped to the refresh path, out of reach
+        # of the page's script; a reload brings the session back from it
+        [refresh_cookie] = [c for c in desk.cookies() if c["name"] == "mif_refresh"]
+        assert refresh_cookie["httpOnly"] is True
+        assert refresh_cookie["sameSite"] == "Strict"
+        assert refresh_cookie["path"] == "/api/v1/auth/refresh"
+        assert page.evaluate("document.cookie") == ""
+        # (in a second tab: once signed in, the page's event stream keeps the network busy,
+        # and check_screen waits for a quiet network after the page's own load)
+        tab = desk.new_page()
+        tab.goto(BASE + "/tableau")
+        expect(tab.get_by_role("heading", name="Tableau de répartition")).to_be_visible()
+        tab.reload()
+        expect(tab.get_by_role("heading", name="Tableau de répartition")).to_be_visible()
+        tab.close()
 
         page.get_by_role("button", name="Nouvelle intervention").click()
         dialog = page.get_by_role("dialog", name="Nouvelle intervention")
@@ -238,6 +326,9 @@ def test_three_journeys(system: str, people: dict, tmp_path: Path) -> None:
             ("/equipements", "Équipements", "06-equipements"),
             ("/techniciens", "Techniciens", "07-techniciens"),
             ("/clients", "Clients", "08-clients"),
+            ("/stock", "Stock", "08b-stock"),
+            ("/factures", "Contrats et factures", "08c-factures"),
+            ("/rapports", "Rapports", "08d-rapports"),
             ("/indicateurs", "Indicateurs", "09-indicateurs"),
         ):
             go(page, path)
@@ -265,6 +356,12 @@ def test_three_journeys(system: str, people: dict, tmp_path: Path) -> None:
         job.locator("input[type=file]").set_input_files(str(photo))
         job.get_by_role("button", name="Envoyer").click()
         expect(job.get_by_text(re.compile(r"\(photo,"))).to_be_visible()
+        job.get_by_role("button", name=f"Utiliser {people['piece']}").click()
+        used = job.get_by_role("table", name="Pièces utilisées")
+        expect(used).to_contain_text(people["piece"])
+        expect(used).to_contain_text("\u00d7 1")
+        expect(job.get_by_test_id("parts-total")).to_have_text("Coût des pièces : 250.00 MAD")
+        expect(job.get_by_text(f"{people['piece']} (1)")).to_be_visible()  # one left in the van
         check_screen(mobile, "11-technicien-en-cours", mobile_problems)
         job.get_by_role("button", name="Clôturer").click()
         job.get_by_label("Solution apportée").fill("Joint du vérin remplacé, essai en charge OK")
@@ -272,7 +369,30 @@ def test_three_journeys(system: str, people: dict, tmp_path: Path) -> None:
         expect(mobile.get_by_test_id(f"job-{intervention_id}")).to_have_count(0)
         expect(mobile.get_by_test_id("pending-actions")).to_have_count(0)
 
-        # --- the client: sees it closed, evaluates it -----------------------------------
+        # the dispatcher's bell, on the stream, shows the closure without a reload
+        bell = page.get_by_role("button", name=re.compile(r"^Notifications : .*\(en direct\)$"))
+        bell.click()
+        expect(page.get_by_text(f"Intervention n°{intervention_id} clôturée")).to_be_visible(
+            timeout=30_000
+        )
+        page.keyboard.press("Escape")
+
+        # --- billing drafts the invoice, the dispatcher issues it ------------------------
+        with httpx.Client(base_url=system, timeout=10) as api:
+            draft = billed_draft(api, people["admin"], people["client_id"], intervention_id)
+        [part_line] = [line for line in draft["lignes"] if line["nature"] == "piece"]
+        assert part_line["designation"].startswith(f"Pièce {people['piece'].split(' — ')[0]}")
+        assert Decimal(part_line["quantite"]) == Decimal(1)
+        assert Decimal(part_line["prix_unitaire"]) == Decimal("250.00")
+        assert Decimal(part_line["montant_ttc"]) == Decimal("300.00")  # 20 % VAT
+        page.goto(BASE + "/factures")  # a full load: the session comes back from the cookie
+        invoice = page.get_by_test_id(f"facture-{draft['id']}")
+        expect(invoice).to_contain_text("Brouillon")
+        invoice.get_by_role("button", name=f"Émettre brouillon n° {draft['id']}").click()
+        expect(invoice.get_by_text("Émise", exact=True)).to_be_visible()
+        check_screen(page, "15-facture-emise", problems)
+
+        # --- the client: sees it closed, evaluates it, downloads the invoice ----------------
         office = browser.new_context(
             viewport={"width": 1024, "height": 800}, locale="fr-FR", timezone_id="Africa/Casablanca"
         )  # type: ignore[attr-defined]
@@ -286,12 +406,25 @@ def test_three_journeys(system: str, people: dict, tmp_path: Path) -> None:
         row.get_by_role("button", name="Évaluer").click()
         expect(row.get_by_text("Votre note : 4/5")).to_be_visible()
         check_screen(portal, "13-portail-client-evalue", portal_problems)
+        bill = portal.get_by_test_id(f"client-facture-{draft['id']}")
+        expect(bill).to_contain_text("Émise")
+        with portal.expect_download() as download:
+            bill.get_by_role("button", name=re.compile("PDF de la facture")).click()
+        assert download.value.suggested_filename.endswith(".pdf")
+        assert Path(download.value.path()).read_bytes()[:5] == b"%PDF-"
 
         # the dispatcher's page shows the closed intervention, with its solution
         go(page, f"/interventions/{intervention_id}")
         expect(page.get_by_text("Clôturée", exact=True)).to_be_visible()
         expect(page.get_by_text("Joint du vérin remplacé, essai en charge OK")).to_be_visible()
         check_screen(page, "14-intervention-cloturee", problems)
+
+        # logout ends the session: the cookie is gone and a reload asks to sign in
+        page.get_by_role("button", name="Se déconnecter").click()
+        expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+        assert [c for c in desk.cookies() if c["name"] == "mif_refresh"] == []
+        page.reload()
+        expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
 
     with httpx.Client(base_url=system, timeout=10) as api:
         closed = api.get(

@@ -7,11 +7,14 @@ import { Link, Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { logout } from "./api/auth";
 import { Bell } from "./components/Bell";
 import { STAFF } from "./domain";
+import { Billing } from "./pages/Billing";
 import { Board } from "./pages/Board";
 import { ClientPortal } from "./pages/ClientPortal";
 import { InterventionPage } from "./pages/InterventionPage";
 import { Clients, Equipements, Techniciens } from "./pages/Lists";
 import { Login } from "./pages/Login";
+import { Reports } from "./pages/Reports";
+import { Stock } from "./pages/Stock";
 import { TechDay } from "./pages/TechDay";
 import { useSession } from "./session";
 
@@ -24,6 +27,9 @@ const STAFF_NAV = [
   ["/equipements", "nav.equipment"],
   ["/techniciens", "nav.technicians"],
   ["/clients", "nav.clients"],
+  ["/stock", "nav.stock"],
+  ["/factures", "nav.billing"],
+  ["/rapports", "nav.reports"],
   ["/indicateurs", "nav.kpis"],
 ] as const;
 
@@ -85,6 +91,8 @@ export function App() {
             to={to}
             label={t(label)}
             active={location.pathname.startsWith(to)}
+            // filled: white on blue.8 (5:1); the light variant's blue on pale blue is under 4.5:1
+            variant="filled"
             onClick={() => opened && toggle()}
           />
         ))}
@@ -102,6 +110,9 @@ export function App() {
                   <Route path="/equipements" element={<Equipements />} />
                   <Route path="/techniciens" element={<Techniciens />} />
                   <Route path="/clients" element={<Clients />} />
+                  <Route path="/stock" element={<Stock />} />
+                  <Route path="/factures" element={<Billing />} />
+                  <Route path="/rapports" element={<Reports />} />
                   <Route path="/indicateurs" element={<Kpis />} />
                 </>
               ) : null}

@@ -94,6 +94,23 @@ async def test_public_paths_need_no_token(client: httpx.AsyncClient, tokens: Tok
     assert_problem(await client.get("/api/v1/auth/login"), 401)
 
 
+async def test_the_session_cookie_reaches_auth_and_logout_needs_a_token(
+    client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
+    """The console's refresh: no token, the HttpOnly cookie and the Fetch Metadata header
+    reach auth untouched (auth checks them); ending the cookie session needs the bearer."""
+    sent = {"Cookie": "mif_refresh=opaque-value", "Sec-Fetch-Site": "same-origin"}
+    response = await client.post("/api/v1/auth/refresh", headers=sent)
+    assert response.status_code == 200, response.text
+    echo = response.json()
+    assert echo["service"] == "auth"
+    assert ["cookie", "mif_refresh=opaque-value"] in echo["headers"]
+    assert ["sec-fetch-site", "same-origin"] in echo["headers"]
+    assert_problem(await client.delete("/api/v1/auth/refresh", headers=sent), 401)
+    ended = await client.delete("/api/v1/auth/refresh", headers={**sent, **auth(tokens, 1)})
+    assert ended.status_code == 200 and ended.json()["method"] == "DELETE"
+
+
 def _tampered(token: str) -> str:
     head, payload, signature = token.split(".")
     flipped = ("A" if signature[5] != "A" else "B").join((signature[:5], signature[6:]))

@@ -1,13 +1,13 @@
 // Browser sign-in: the access token lives in this module's memory only; the refresh token is
-// an HttpOnly cookie set by auth (`{"cookie": true}`), sent only to /api/v1/auth/refresh.
-// A silent refresh runs shortly before the access token expires.
+// an HttpOnly cookie set by auth (login with `"cookie": true`), sent by the browser only to
+// /api/v1/auth/refresh. A silent refresh runs shortly before the access token expires, on a
+// 401, and on a reload (nothing is kept in storage). Logout is DELETE /api/v1/auth/refresh,
+// which ends the session server-side and clears the cookie.
 
 export type Session = { accessToken: string; expiresAt: number };
 
 const API = "/api/v1";
 let session: Session | null = null;
-// Until auth sets the cookie, a refresh token answered in the body is kept here, in memory.
-let memoryRefresh: string | null = null;
 let timer: ReturnType<typeof setTimeout> | undefined;
 let inflight: Promise<boolean> | null = null;
 const listeners = new Set<() => void>();
@@ -25,11 +25,10 @@ function notify(): void {
   listeners.forEach((l) => l());
 }
 
-type TokenBody = { access_token: string; expires_in: number; refresh_token?: string | null };
+type TokenBody = { access_token: string; expires_in: number };
 
 function accept(body: TokenBody): void {
   session = { accessToken: body.access_token, expiresAt: Date.now() + body.expires_in * 1000 };
-  memoryRefresh = body.refresh_token ?? null;
   clearTimeout(timer);
   // refresh a minute before expiry (at least 5 s from now)
   const delay = Math.max(5_000, body.expires_in * 1000 - 60_000);
@@ -47,36 +46,24 @@ export class AuthError extends Error {
 }
 
 export async function login(username: string, password: string): Promise<void> {
-  const send = (body: object) =>
-    fetch(`${API}/auth/login`, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    });
-  let answer = await send({ username, password, cookie: true });
-  if (answer.status === 422) {
-    // an auth service without the cookie flow yet: the refresh token then stays in memory
-    const problem = await answer.clone().json().catch(() => null);
-    if (JSON.stringify(problem ?? "").includes("cookie")) answer = await send({ username, password });
-  }
+  const answer = await fetch(`${API}/auth/login`, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username, password, cookie: true }),
+  });
   if (!answer.ok) {
     throw new AuthError(answer.status, await answer.json().catch(() => null));
   }
   accept(await answer.json());
 }
 
-/** Get a new access token from the refresh cookie (or the in-memory fallback). */
+/** A new access token from the refresh cookie (no body: auth reads the cookie). */
 export function refresh(): Promise<boolean> {
   if (inflight) return inflight;
   inflight = (async () => {
     try {
-      const answer = await fetch(`${API}/auth/refresh`, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(memoryRefresh ? { refresh_token: memoryRefresh } : {}),
-      });
+      const answer = await fetch(`${API}/auth/refresh`, { method: "POST", credentials: "same-origin" });
       if (!answer.ok) {
         clear();
         return false;
@@ -94,23 +81,13 @@ export function refresh(): Promise<boolean> {
 
 function clear(): void {
   session = null;
-  memoryRefresh = null;
   clearTimeout(timer);
   notify();
 }
 
 export async function logout(): Promise<void> {
-  const token = accessToken();
   try {
-    await fetch(`${API}/auth/logout`, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: {
-        "Content-Type": "application/json",
-        ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify(memoryRefresh ? { refresh_token: memoryRefresh } : {}),
-    });
+    await authFetch(new Request(`${globalThis.location?.origin ?? ""}${API}/auth/refresh`, { method: "DELETE" }));
   } finally {
     clear();
   }

@@ -15,7 +15,7 @@ export interface paths {
          * Jwks
          * @description Every key not retired: tokens signed before a rotation keep verifying.
          */
-        get: operations["keys_jwks"];
+        get: operations["jwks_api_v1_auth_jwks_json_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -32,7 +32,7 @@ export interface paths {
             cookie?: never;
         };
         /** List Keys */
-        get: operations["keys_list_keys"];
+        get: operations["list_keys_api_v1_auth_keys_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -54,7 +54,7 @@ export interface paths {
          * Rotate
          * @description A new current signing key; the previous ones stay published until retired.
          */
-        post: operations["keys_rotate"];
+        post: operations["rotate_api_v1_auth_keys_rotate_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -69,7 +69,7 @@ export interface paths {
             cookie?: never;
         };
         /** Get Key */
-        get: operations["keys_get_key"];
+        get: operations["get_key_api_v1_auth_keys__kid__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -91,7 +91,7 @@ export interface paths {
          * Retire
          * @description Unpublish a key: tokens it signed stop verifying (not allowed for the current key).
          */
-        post: operations["keys_retire"];
+        post: operations["retire_api_v1_auth_keys__kid__retire_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -107,8 +107,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Login */
-        post: operations["auth_login"];
+        /**
+         * Login
+         * @description `"cookie": true`: the refresh token is set as an HttpOnly cookie on the refresh path
+         *     and answered as null.
+         */
+        post: operations["login_api_v1_auth_login_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -125,7 +129,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Logout */
-        post: operations["auth_logout"];
+        post: operations["logout_api_v1_auth_logout_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -140,7 +144,7 @@ export interface paths {
             cookie?: never;
         };
         /** Me */
-        get: operations["auth_me"];
+        get: operations["me_api_v1_auth_me_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -158,9 +162,18 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refresh */
-        post: operations["auth_refresh"];
-        delete?: never;
+        /**
+         * Refresh
+         * @description The refresh token from the body, or without a body from the session cookie (then
+         *     rotated in the cookie).
+         */
+        post: operations["refresh_api_v1_auth_refresh_post"];
+        /**
+         * End Cookie Session
+         * @description The browser's logout: ends the session of the cookie's refresh token (its whole
+         *     family) and clears the cookie.
+         */
+        delete: operations["end_cookie_session_api_v1_auth_refresh_delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -174,7 +187,7 @@ export interface paths {
             cookie?: never;
         };
         /** Get Avoir */
-        get: operations["factures_get_avoir"];
+        get: operations["get_avoir_api_v1_avoirs__avoir_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -191,7 +204,7 @@ export interface paths {
             cookie?: never;
         };
         /** Avoir Pdf */
-        get: operations["factures_avoir_pdf"];
+        get: operations["avoir_pdf_api_v1_avoirs__avoir_id__pdf_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -208,13 +221,13 @@ export interface paths {
             cookie?: never;
         };
         /** List Clients */
-        get: operations["clients_list_clients"];
+        get: operations["list_clients_api_v1_clients_get"];
         put?: never;
         /**
          * Create Client
          * @description The client and its user (role client) in one transaction.
          */
-        post: operations["clients_create_client"];
+        post: operations["create_client_api_v1_clients_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -228,19 +241,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * Get Client
-         * @description A client reads itself without the staff-only fields (`notes_commerciales`).
-         */
-        get: operations["clients_get_client"];
+        /** Get Client */
+        get: operations["get_client_api_v1_clients__client_id__get"];
         put?: never;
         post?: never;
         /** Delete Client */
-        delete: operations["clients_delete_client"];
+        delete: operations["delete_client_api_v1_clients__client_id__delete"];
         options?: never;
         head?: never;
         /** Update Client */
-        patch: operations["clients_update_client"];
+        patch: operations["update_client_api_v1_clients__client_id__patch"];
         trace?: never;
     };
     "/api/v1/competences": {
@@ -251,10 +261,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Competences */
-        get: operations["competences_list_competences"];
+        get: operations["list_competences_api_v1_competences_get"];
         put?: never;
         /** Create Competence */
-        post: operations["competences_create_competence"];
+        post: operations["create_competence_api_v1_competences_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -269,15 +279,15 @@ export interface paths {
             cookie?: never;
         };
         /** Get Competence */
-        get: operations["competences_get_competence"];
+        get: operations["get_competence_api_v1_competences__competence_id__get"];
         put?: never;
         post?: never;
         /** Delete Competence */
-        delete: operations["competences_delete_competence"];
+        delete: operations["delete_competence_api_v1_competences__competence_id__delete"];
         options?: never;
         head?: never;
         /** Update Competence */
-        patch: operations["competences_update_competence"];
+        patch: operations["update_competence_api_v1_competences__competence_id__patch"];
         trace?: never;
     };
     "/api/v1/contrats": {
@@ -288,10 +298,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Contrats */
-        get: operations["contrats_list_contrats"];
+        get: operations["list_contrats_api_v1_contrats_get"];
         put?: never;
         /** Create Contrat */
-        post: operations["contrats_create_contrat"];
+        post: operations["create_contrat_api_v1_contrats_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -306,14 +316,14 @@ export interface paths {
             cookie?: never;
         };
         /** Get Contrat */
-        get: operations["contrats_get_contrat"];
+        get: operations["get_contrat_api_v1_contrats__contrat_id__get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Update Contrat */
-        patch: operations["contrats_update_contrat"];
+        patch: operations["update_contrat_api_v1_contrats__contrat_id__patch"];
         trace?: never;
     };
     "/api/v1/contrats/{contrat_id}/sla": {
@@ -324,7 +334,7 @@ export interface paths {
             cookie?: never;
         };
         /** Contrat Sla */
-        get: operations["contrats_contrat_sla"];
+        get: operations["contrat_sla_api_v1_contrats__contrat_id__sla_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -341,7 +351,7 @@ export interface paths {
             cookie?: never;
         };
         /** Get Document */
-        get: operations["documents_get_document"];
+        get: operations["get_document_api_v1_documents__document_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -361,7 +371,7 @@ export interface paths {
          * Get Document Content
          * @description The file, after checking that its bytes still have the SHA-256 recorded at upload.
          */
-        get: operations["documents_get_document_content"];
+        get: operations["get_document_content_api_v1_documents__document_id__contenu_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -378,10 +388,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Equipements */
-        get: operations["equipements_list_equipements"];
+        get: operations["list_equipements_api_v1_equipements_get"];
         put?: never;
         /** Create an equipment */
-        post: operations["equipements_create_equipement"];
+        post: operations["create_equipement_api_v1_equipements_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -396,36 +406,15 @@ export interface paths {
             cookie?: never;
         };
         /** Get Equipement */
-        get: operations["equipements_get_equipement"];
+        get: operations["get_equipement_api_v1_equipements__equipement_id__get"];
         put?: never;
         post?: never;
         /** Delete Equipement */
-        delete: operations["equipements_delete_equipement"];
+        delete: operations["delete_equipement_api_v1_equipements__equipement_id__delete"];
         options?: never;
         head?: never;
         /** Update Equipement */
-        patch: operations["equipements_update_equipement"];
-        trace?: never;
-    };
-    "/api/v1/equipements/{equipement_id}/historique": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Historique Equipement
-         * @description The equipment's trail (creates, changes, lifecycle moves), oldest first; IP and user
-         *     agent for staff only.
-         */
-        get: operations["equipements_historique_equipement"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
+        patch: operations["update_equipement_api_v1_equipements__equipement_id__patch"];
         trace?: never;
     };
     "/api/v1/equipements/{equipement_id}/statut": {
@@ -438,7 +427,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Change Statut */
-        post: operations["equipements_change_statut"];
+        post: operations["change_statut_api_v1_equipements__equipement_id__statut_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -453,10 +442,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Factures */
-        get: operations["factures_list_factures"];
+        get: operations["list_factures_api_v1_factures_get"];
         put?: never;
         /** Create Facture */
-        post: operations["factures_create_facture"];
+        post: operations["create_facture_api_v1_factures_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -471,14 +460,14 @@ export interface paths {
             cookie?: never;
         };
         /** Get Facture */
-        get: operations["factures_get_facture"];
+        get: operations["get_facture_api_v1_factures__facture_id__get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Update Facture */
-        patch: operations["factures_update_facture"];
+        patch: operations["update_facture_api_v1_factures__facture_id__patch"];
         trace?: never;
     };
     "/api/v1/factures/{facture_id}/annulation": {
@@ -491,7 +480,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Annuler */
-        post: operations["factures_annuler"];
+        post: operations["annuler_api_v1_factures__facture_id__annulation_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -508,7 +497,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Creer Avoir */
-        post: operations["factures_creer_avoir"];
+        post: operations["creer_avoir_api_v1_factures__facture_id__avoirs_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -525,7 +514,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Emettre */
-        post: operations["factures_emettre"];
+        post: operations["emettre_api_v1_factures__facture_id__emission_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -542,7 +531,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Add Ligne */
-        post: operations["factures_add_ligne"];
+        post: operations["add_ligne_api_v1_factures__facture_id__lignes_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -560,11 +549,11 @@ export interface paths {
         put?: never;
         post?: never;
         /** Delete Ligne */
-        delete: operations["factures_delete_ligne"];
+        delete: operations["delete_ligne_api_v1_factures__facture_id__lignes__ligne_id__delete"];
         options?: never;
         head?: never;
         /** Update Ligne */
-        patch: operations["factures_update_ligne"];
+        patch: operations["update_ligne_api_v1_factures__facture_id__lignes__ligne_id__patch"];
         trace?: never;
     };
     "/api/v1/factures/{facture_id}/paiements": {
@@ -577,7 +566,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Payer */
-        post: operations["factures_payer"];
+        post: operations["payer_api_v1_factures__facture_id__paiements_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -592,7 +581,7 @@ export interface paths {
             cookie?: never;
         };
         /** Facture Pdf */
-        get: operations["factures_facture_pdf"];
+        get: operations["facture_pdf_api_v1_factures__facture_id__pdf_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -612,7 +601,7 @@ export interface paths {
          * Penalites
          * @description Late-payment penalties (law 69-21) owed on `le` (today by default).
          */
-        get: operations["factures_penalites"];
+        get: operations["penalites_api_v1_factures__facture_id__penalites_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -632,10 +621,10 @@ export interface paths {
          * List Interventions
          * @description Sorted by priorite (urgente first) then date_creation (oldest first), keyset-paged.
          */
-        get: operations["interventions_list_interventions"];
+        get: operations["list_interventions_api_v1_interventions_get"];
         put?: never;
         /** Create Intervention */
-        post: operations["interventions_create_intervention"];
+        post: operations["create_intervention_api_v1_interventions_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -650,18 +639,14 @@ export interface paths {
             cookie?: never;
         };
         /** Get Intervention */
-        get: operations["interventions_get_intervention"];
+        get: operations["get_intervention_api_v1_interventions__intervention_id__get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /**
-         * Update Intervention
-         * @description Descriptive fields by role; on a cloturee intervention, staff corrections of
-         *     solution, rapport, periodes, duree_reelle, cout_reel (If-Match required: 428).
-         */
-        patch: operations["interventions_update_intervention"];
+        /** Update Intervention */
+        patch: operations["update_intervention_api_v1_interventions__intervention_id__patch"];
         trace?: never;
     };
     "/api/v1/interventions/{intervention_id}/affectation": {
@@ -674,7 +659,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Affecter */
-        post: operations["interventions_affecter"];
+        post: operations["affecter_api_v1_interventions__intervention_id__affectation_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -692,16 +677,13 @@ export interface paths {
          * List Documents
          * @description The documents of an intervention the user can see, oldest first.
          */
-        get: operations["documents_list_documents"];
+        get: operations["list_documents_api_v1_interventions__intervention_id__documents_get"];
         put?: never;
         /**
          * Upload Document
          * @description Add a file to an intervention: staff, its technician, or its client.
-         *
-         *     With an `Idempotency-Key`, a retried upload (same file, same fields) answers the first
-         *     document again instead of adding a duplicate; the same key with another file is 422.
          */
-        post: operations["documents_upload_document"];
+        post: operations["upload_document_api_v1_interventions__intervention_id__documents_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -718,7 +700,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Evaluer */
-        post: operations["interventions_evaluer"];
+        post: operations["evaluer_api_v1_interventions__intervention_id__evaluation_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -736,7 +718,7 @@ export interface paths {
          * Historique
          * @description The trail, oldest first (one intervention's trail is one page).
          */
-        get: operations["historique_historique"];
+        get: operations["historique_api_v1_interventions__intervention_id__historique_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -753,13 +735,13 @@ export interface paths {
             cookie?: never;
         };
         /** List Pieces */
-        get: operations["interventions_list_pieces"];
+        get: operations["list_pieces_api_v1_interventions__intervention_id__pieces_get"];
         put?: never;
         /**
          * Consommer
          * @description Parts used on an intervention en_cours (staff or its assigned technician).
          */
-        post: operations["interventions_consommer"];
+        post: operations["consommer_api_v1_interventions__intervention_id__pieces_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -779,7 +761,7 @@ export interface paths {
          * Retourner
          * @description Unused parts back to stock (a negative use, an entree movement).
          */
-        post: operations["interventions_retourner"];
+        post: operations["retourner_api_v1_interventions__intervention_id__pieces_retour_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -797,12 +779,12 @@ export interface paths {
          * Get Planning
          * @description The slot of an intervention, for whoever can see the intervention.
          */
-        get: operations["planning_get_planning"];
+        get: operations["get_planning_api_v1_interventions__intervention_id__planning_get"];
         /**
          * Put Planning
          * @description Create (201) or replace (200) the slot of an intervention.
          */
-        put: operations["planning_put_planning"];
+        put: operations["put_planning_api_v1_interventions__intervention_id__planning_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -823,7 +805,7 @@ export interface paths {
          * Confirm Planning
          * @description Confirm the slot: staff, or the technician assigned to the intervention.
          */
-        post: operations["planning_confirm_planning"];
+        post: operations["confirm_planning_api_v1_interventions__intervention_id__planning_confirmation_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -838,10 +820,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Reservations */
-        get: operations["interventions_list_reservations"];
+        get: operations["list_reservations_api_v1_interventions__intervention_id__reservations_get"];
         put?: never;
         /** Reserver */
-        post: operations["interventions_reserver"];
+        post: operations["reserver_api_v1_interventions__intervention_id__reservations_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -858,7 +840,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Transition */
-        post: operations["interventions_transition"];
+        post: operations["transition_api_v1_interventions__intervention_id__transitions_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -873,7 +855,7 @@ export interface paths {
             cookie?: never;
         };
         /** List Jours Feries */
-        get: operations["jours_feries_list_jours_feries"];
+        get: operations["list_jours_feries_api_v1_jours_feries_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -894,7 +876,7 @@ export interface paths {
          * Put Jour Ferie
          * @description Add (`ferie: true`) or remove (`false`) a date, e.g. an announced Islamic holiday.
          */
-        put: operations["jours_feries_put_jour_ferie"];
+        put: operations["put_jour_ferie_api_v1_jours_feries__jour__put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -913,7 +895,7 @@ export interface paths {
          * List Notifications
          * @description One's own notifications, newest first; filters `lu`, `type_notification`.
          */
-        get: operations["notifications_list_notifications"];
+        get: operations["list_notifications_api_v1_notifications_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -935,7 +917,7 @@ export interface paths {
          * Mark All Read
          * @description Mark all one's notifications read.
          */
-        post: operations["notifications_mark_all_read"];
+        post: operations["mark_all_read_api_v1_notifications_lecture_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -953,7 +935,7 @@ export interface paths {
          * Unread Count
          * @description How many of one's notifications are unread.
          */
-        get: operations["notifications_unread_count"];
+        get: operations["unread_count_api_v1_notifications_non_lues_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -973,12 +955,12 @@ export interface paths {
          * Get Preferences
          * @description One's channels per notification type (in-app always; e-mail on or off).
          */
-        get: operations["notifications_get_preferences"];
+        get: operations["get_preferences_api_v1_notifications_preferences_get"];
         /**
          * Put Preferences
          * @description Turn e-mail on or off per type; mute or follow the progress of one's interventions.
          */
-        put: operations["notifications_put_preferences"];
+        put: operations["put_preferences_api_v1_notifications_preferences_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -999,7 +981,7 @@ export interface paths {
          *     notifications, a `: ping` comment line when idle; `Last-Event-ID` (header, or the
          *     `last_event_id` query parameter) resumes after that id without loss.
          */
-        get: operations["notifications_stream"];
+        get: operations["stream_api_v1_notifications_stream_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1021,7 +1003,7 @@ export interface paths {
          * Mark Read
          * @description Mark one of one's notifications read (404 for anyone else's).
          */
-        post: operations["notifications_mark_read"];
+        post: operations["mark_read_api_v1_notifications__notification_id__lecture_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1036,10 +1018,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Pieces */
-        get: operations["pieces_list_pieces"];
+        get: operations["list_pieces_api_v1_pieces_get"];
         put?: never;
         /** Create Piece */
-        post: operations["pieces_create_piece"];
+        post: operations["create_piece_api_v1_pieces_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1054,18 +1036,18 @@ export interface paths {
             cookie?: never;
         };
         /** Get Piece */
-        get: operations["pieces_get_piece"];
+        get: operations["get_piece_api_v1_pieces__piece_id__get"];
         put?: never;
         post?: never;
         /**
          * Delete Piece
          * @description 204 when the part was never moved (deleted); otherwise it is deactivated: 200.
          */
-        delete: operations["pieces_delete_piece"];
+        delete: operations["delete_piece_api_v1_pieces__piece_id__delete"];
         options?: never;
         head?: never;
         /** Update Piece */
-        patch: operations["pieces_update_piece"];
+        patch: operations["update_piece_api_v1_pieces__piece_id__patch"];
         trace?: never;
     };
     "/api/v1/pieces/{piece_id}/mouvements": {
@@ -1079,10 +1061,10 @@ export interface paths {
          * List Mouvements
          * @description Newest first.
          */
-        get: operations["stock_list_mouvements"];
+        get: operations["list_mouvements_api_v1_pieces__piece_id__mouvements_get"];
         put?: never;
         /** Create Mouvement */
-        post: operations["stock_create_mouvement"];
+        post: operations["create_mouvement_api_v1_pieces__piece_id__mouvements_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1100,7 +1082,7 @@ export interface paths {
          * Piece Stock
          * @description One part's stock per location (the same as /stock?piece_id=, under /pieces).
          */
-        get: operations["stock_piece_stock"];
+        get: operations["piece_stock_api_v1_pieces__piece_id__stock_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1120,7 +1102,7 @@ export interface paths {
          * List Planning
          * @description A calendar of slots, in start order; a technician sees only its own.
          */
-        get: operations["planning_list_planning"];
+        get: operations["list_planning_api_v1_planning_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1137,14 +1119,14 @@ export interface paths {
             cookie?: never;
         };
         /** List Schedules */
-        get: operations["reports_list_schedules"];
+        get: operations["list_schedules_api_v1_report_schedules_get"];
         put?: never;
         /**
          * Create Schedule
          * @description `cron_expression` (5 fields, croniter) read in `timezone` (default Africa/Casablanca);
          *     an invalid one is 422 with the reason. `report_id` is the template report.
          */
-        post: operations["reports_create_schedule"];
+        post: operations["create_schedule_api_v1_report_schedules_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1159,15 +1141,15 @@ export interface paths {
             cookie?: never;
         };
         /** Read Schedule */
-        get: operations["reports_read_schedule"];
+        get: operations["read_schedule_api_v1_report_schedules__schedule_id__get"];
         put?: never;
         post?: never;
         /** Delete Schedule */
-        delete: operations["reports_delete_schedule"];
+        delete: operations["delete_schedule_api_v1_report_schedules__schedule_id__delete"];
         options?: never;
         head?: never;
         /** Update Schedule */
-        patch: operations["reports_update_schedule"];
+        patch: operations["update_schedule_api_v1_report_schedules__schedule_id__patch"];
         trace?: never;
     };
     "/api/v1/reports": {
@@ -1185,7 +1167,7 @@ export interface paths {
          *     writes it (`progression` 0-100), then `termine` (or `erreur` with `erreur_message`)
          *     and a `report.termine` / `report.erreur` event.
          */
-        post: operations["reports_create_report"];
+        post: operations["create_report_api_v1_reports_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1200,7 +1182,7 @@ export interface paths {
             cookie?: never;
         };
         /** Read Report */
-        get: operations["reports_read_report"];
+        get: operations["read_report_api_v1_reports__report_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1220,7 +1202,7 @@ export interface paths {
          * Report File
          * @description The file of a `termine` report, streamed, to its author and admins.
          */
-        get: operations["reports_report_file"];
+        get: operations["report_file_api_v1_reports__report_id__fichier_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1241,7 +1223,7 @@ export interface paths {
          * @description The seed's `mv_client_equipment_summary`: every client for staff, its own row for a
          *     client; with the view's last refresh time.
          */
-        get: operations["stats_client_stats"];
+        get: operations["client_stats_api_v1_stats_clients_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1285,7 +1267,7 @@ export interface paths {
          *
          *     Null is "no data", never 0 %. A rate with no denominator is null.
          */
-        get: operations["stats_kpis"];
+        get: operations["kpis_api_v1_stats_kpis_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1305,7 +1287,7 @@ export interface paths {
          * Technicien Stats
          * @description The seed's `mv_technician_stats` (admin, responsable), with its last refresh time.
          */
-        get: operations["stats_technicien_stats"];
+        get: operations["technicien_stats_api_v1_stats_techniciens_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1325,7 +1307,7 @@ export interface paths {
          * List Stock
          * @description Stock per location; a technician sees its own van only.
          */
-        get: operations["stock_list_stock"];
+        get: operations["list_stock_api_v1_stock_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1342,13 +1324,13 @@ export interface paths {
             cookie?: never;
         };
         /** List Techniciens */
-        get: operations["techniciens_list_techniciens"];
+        get: operations["list_techniciens_api_v1_techniciens_get"];
         put?: never;
         /**
          * Create Technicien
          * @description The technician and its user (role technicien) in one transaction.
          */
-        post: operations["techniciens_create_technicien"];
+        post: operations["create_technicien_api_v1_techniciens_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1362,19 +1344,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * Get Technicien
-         * @description A technician reads itself without the staff-only fields (`notes_competences`).
-         */
-        get: operations["techniciens_get_technicien"];
+        /** Get Technicien */
+        get: operations["get_technicien_api_v1_techniciens__technicien_id__get"];
         put?: never;
         post?: never;
         /** Delete Technicien */
-        delete: operations["techniciens_delete_technicien"];
+        delete: operations["delete_technicien_api_v1_techniciens__technicien_id__delete"];
         options?: never;
         head?: never;
         /** Update Technicien */
-        patch: operations["techniciens_update_technicien"];
+        patch: operations["update_technicien_api_v1_techniciens__technicien_id__patch"];
         trace?: never;
     };
     "/api/v1/techniciens/{technicien_id}/competences": {
@@ -1385,7 +1364,7 @@ export interface paths {
             cookie?: never;
         };
         /** List Technicien Competences */
-        get: operations["competences_list_technicien_competences"];
+        get: operations["list_technicien_competences_api_v1_techniciens__technicien_id__competences_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1406,10 +1385,10 @@ export interface paths {
          * Set Technicien Competence
          * @description Create (201) or replace (200) the technician's level in this competence.
          */
-        put: operations["competences_set_technicien_competence"];
+        put: operations["set_technicien_competence_api_v1_techniciens__technicien_id__competences__competence_id__put"];
         post?: never;
         /** Remove Technicien Competence */
-        delete: operations["competences_remove_technicien_competence"];
+        delete: operations["remove_technicien_competence_api_v1_techniciens__technicien_id__competences__competence_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1423,10 +1402,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Users */
-        get: operations["users_list_users"];
+        get: operations["list_users_api_v1_users_get"];
         put?: never;
         /** Create User */
-        post: operations["users_create_user"];
+        post: operations["create_user_api_v1_users_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1441,18 +1420,18 @@ export interface paths {
             cookie?: never;
         };
         /** Get User */
-        get: operations["users_get_user"];
+        get: operations["get_user_api_v1_users__user_id__get"];
         put?: never;
         post?: never;
         /**
          * Deactivate User
          * @description Deactivates (is_active = false) and revokes the user's refresh tokens.
          */
-        delete: operations["users_deactivate_user"];
+        delete: operations["deactivate_user_api_v1_users__user_id__delete"];
         options?: never;
         head?: never;
         /** Update User */
-        patch: operations["users_update_user"];
+        patch: operations["update_user_api_v1_users__user_id__patch"];
         trace?: never;
     };
     "/api/v1/users/{user_id}/password": {
@@ -1468,7 +1447,7 @@ export interface paths {
          * Change Password
          * @description Admins set anyone's password; a user changes its own with `current_password`.
          */
-        post: operations["users_change_password"];
+        post: operations["change_password_api_v1_users__user_id__password_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1566,16 +1545,12 @@ export interface components {
         ClientCreate: {
             /** Adresse */
             adresse?: string | null;
-            /** Adresse Facturation */
-            adresse_facturation?: string | null;
             /** Code Postal */
             code_postal?: string | null;
             /** Contact Principal */
             contact_principal?: string | null;
             /** Email Commercial */
             email_commercial?: string | null;
-            /** Ice */
-            ice?: string | null;
             /** Instructions Particulieres */
             instructions_particulieres?: string | null;
             /** @default standard */
@@ -1613,8 +1588,6 @@ export interface components {
         ClientRead: {
             /** Adresse */
             adresse: string | null;
-            /** Adresse Facturation */
-            adresse_facturation: string | null;
             /** Code Postal */
             code_postal: string | null;
             /** Contact Principal */
@@ -1630,8 +1603,6 @@ export interface components {
             email_commercial: string | null;
             /** Full Name */
             full_name: string;
-            /** Ice */
-            ice: string | null;
             /** Id */
             id: number;
             /** Instructions Particulieres */
@@ -1642,7 +1613,7 @@ export interface components {
             /** Nom Entreprise */
             nom_entreprise: string;
             /** Notes Commerciales */
-            notes_commerciales?: string | null;
+            notes_commerciales: string | null;
             /** Secteur Activite */
             secteur_activite: string | null;
             /** Telephone */
@@ -1673,16 +1644,12 @@ export interface components {
         ClientUpdate: {
             /** Adresse */
             adresse?: string | null;
-            /** Adresse Facturation */
-            adresse_facturation?: string | null;
             /** Code Postal */
             code_postal?: string | null;
             /** Contact Principal */
             contact_principal?: string | null;
             /** Email Commercial */
             email_commercial?: string | null;
-            /** Ice */
-            ice?: string | null;
             /** Instructions Particulieres */
             instructions_particulieres?: string | null;
             niveau_service?: components["schemas"]["NiveauService"] | null;
@@ -2012,20 +1979,10 @@ export interface components {
             cout_acquisition?: number | string | null;
             /** @default normale */
             criticite: components["schemas"]["CriticiteEquipement"];
-            /**
-             * Date Fin Garantie
-             * @description last day of warranty (default: installation + duration)
-             */
-            date_fin_garantie?: string | null;
             /** Date Installation */
             date_installation?: string | null;
             /** Derniere Maintenance */
             derniere_maintenance?: string | null;
-            /**
-             * Duree Garantie Mois
-             * @description warranty from date_installation, in months
-             */
-            duree_garantie_mois?: number | null;
             /** Fabricant */
             fabricant?: string | null;
             /** Fournisseur */
@@ -2078,14 +2035,10 @@ export interface components {
              */
             created_at: string;
             criticite: components["schemas"]["CriticiteEquipement"];
-            /** Date Fin Garantie */
-            date_fin_garantie: string | null;
             /** Date Installation */
             date_installation: string | null;
             /** Derniere Maintenance */
             derniere_maintenance: string | null;
-            /** Duree Garantie Mois */
-            duree_garantie_mois: number | null;
             /** Fabricant */
             fabricant: string | null;
             /** Fournisseur */
@@ -2125,14 +2078,10 @@ export interface components {
             /** Cout Acquisition */
             cout_acquisition?: number | string | null;
             criticite?: components["schemas"]["CriticiteEquipement"] | null;
-            /** Date Fin Garantie */
-            date_fin_garantie?: string | null;
             /** Date Installation */
             date_installation?: string | null;
             /** Derniere Maintenance */
             derniere_maintenance?: string | null;
-            /** Duree Garantie Mois */
-            duree_garantie_mois?: number | null;
             /** Fabricant */
             fabricant?: string | null;
             /** Fournisseur */
@@ -2307,53 +2256,6 @@ export interface components {
          * @enum {string}
          */
         Granularite: "day" | "week" | "month";
-        /** HistoriqueEquipementPage */
-        HistoriqueEquipementPage: {
-            /** Items */
-            items: components["schemas"]["HistoriqueEquipementRead"][];
-            /** Next Cursor */
-            next_cursor?: string | null;
-            verification?: components["schemas"]["VerificationRead"] | null;
-        };
-        /** HistoriqueEquipementRead */
-        HistoriqueEquipementRead: {
-            /** Action */
-            action: string;
-            /** Adresse Ip */
-            adresse_ip: string | null;
-            /** Ancienne Valeur */
-            ancienne_valeur: {
-                [key: string]: unknown;
-            } | null;
-            /** Description */
-            description: string;
-            /** Equipement Id */
-            equipement_id: number;
-            /** Hash */
-            hash: string;
-            /**
-             * Horodatage
-             * Format: date-time
-             */
-            horodatage: string;
-            /** Id */
-            id: number;
-            /** Nouvelle Valeur */
-            nouvelle_valeur: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Origine
-             * @default api
-             */
-            origine: string;
-            /** Prev Hash */
-            prev_hash: string;
-            /** User Agent */
-            user_agent: string | null;
-            /** User Id */
-            user_id: number | null;
-        };
         /** HistoriquePage */
         HistoriquePage: {
             /** Items */
@@ -2388,11 +2290,6 @@ export interface components {
             nouvelle_valeur: {
                 [key: string]: unknown;
             } | null;
-            /**
-             * Origine
-             * @default api
-             */
-            origine: string;
             /** Prev Hash */
             prev_hash: string;
             /** User Agent */
@@ -2466,10 +2363,6 @@ export interface components {
             client_id: number;
             /** Cout Estime */
             cout_estime: string | null;
-            /** Cout Main Oeuvre */
-            cout_main_oeuvre: string | null;
-            /** Cout Pieces */
-            cout_pieces: string;
             /** Cout Reel */
             cout_reel: string | null;
             /**
@@ -2477,8 +2370,6 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-            /** Date Affectation */
-            date_affectation: string | null;
             /**
              * Date Creation
              * Format: date-time
@@ -2494,19 +2385,10 @@ export interface components {
             date_limite: string | null;
             /** Date Planifiee */
             date_planifiee: string | null;
-            /** Date Prise En Charge */
-            date_prise_en_charge: string | null;
-            /**
-             * Delai Prise En Charge
-             * @description Response time in hours: creation -> first en_cours.
-             */
-            readonly delai_prise_en_charge: string | null;
             /** Description */
             description: string | null;
             /** Diagnostic */
             diagnostic: string | null;
-            /** Duree Attente */
-            duree_attente: string | null;
             /** Duree Estimee */
             duree_estimee: string | null;
             /** Duree Reelle */
@@ -2515,21 +2397,13 @@ export interface components {
             equipement_id: number;
             /** Id */
             id: number;
-            /** Motif Attente */
-            motif_attente: ("client" | "pieces" | "technique" | "autre") | null;
             /** Notes Techniques */
             notes_techniques: string | null;
-            /** Periodes */
-            periodes: components["schemas"]["Periode"][];
             priorite: components["schemas"]["PrioriteIntervention"];
-            /** Rapport */
-            rapport: string | null;
             /** Satisfaction Client */
             satisfaction_client: number | null;
             /** Solution */
             solution: string | null;
-            /** Sous Garantie */
-            sous_garantie: boolean;
             statut: components["schemas"]["StatutIntervention"];
             /** Technicien Id */
             technicien_id: number | null;
@@ -2566,13 +2440,7 @@ export interface components {
             duree_reelle?: number | string | null;
             /** Notes Techniques */
             notes_techniques?: string | null;
-            /** Periodes */
-            periodes?: components["schemas"]["PeriodeIn"][] | null;
             priorite?: components["schemas"]["PrioriteIntervention"] | null;
-            /** Rapport */
-            rapport?: string | null;
-            /** Solution */
-            solution?: string | null;
             /** Titre */
             titre?: string | null;
             type_intervention?: components["schemas"]["TypeIntervention"] | null;
@@ -2723,6 +2591,11 @@ export interface components {
         };
         /** LoginRequest */
         LoginRequest: {
+            /**
+             * Cookie
+             * @default false
+             */
+            cookie: boolean;
             /** Password */
             password: string;
             /** Username */
@@ -3037,48 +2910,6 @@ export interface components {
             /** Taux */
             taux: string;
         };
-        /** Periode */
-        Periode: {
-            /**
-             * Debut
-             * Format: date-time
-             */
-            debut: string;
-            /** Fin */
-            fin: string | null;
-            /** Motif */
-            motif?: ("client" | "pieces" | "technique" | "autre") | null;
-            /**
-             * Statut
-             * @enum {string}
-             */
-            statut: "en_cours" | "en_attente";
-        };
-        /**
-         * PeriodeIn
-         * @description A working (`en_cours`) or waiting (`en_attente`) period, as corrected by staff.
-         */
-        PeriodeIn: {
-            /**
-             * Debut
-             * Format: date-time
-             * @description ISO 8601 with a UTC offset, years 1900 to 2200
-             */
-            debut: string;
-            /**
-             * Fin
-             * Format: date-time
-             * @description ISO 8601 with a UTC offset, years 1900 to 2200
-             */
-            fin: string;
-            /** Motif */
-            motif?: ("client" | "pieces" | "technique" | "autre") | null;
-            /**
-             * Statut
-             * @enum {string}
-             */
-            statut: "en_cours" | "en_attente";
-        };
         /** PieceCreate */
         PieceCreate: {
             /** Description */
@@ -3237,11 +3068,6 @@ export interface components {
             notes_planning: string | null;
             /** Rappel Envoye */
             rappel_envoye: boolean;
-            /**
-             * Statut
-             * @description planifie, or annule once the intervention is cancelled
-             */
-            statut: string;
             /** Technicien Id */
             technicien_id: number | null;
             /** Version */
@@ -3672,7 +3498,7 @@ export interface components {
             /** Is Active */
             is_active: boolean;
             /** Notes Competences */
-            notes_competences?: string | null;
+            notes_competences: string | null;
             /** Specialite */
             specialite: string | null;
             /**
@@ -3710,7 +3536,7 @@ export interface components {
             /** Expires In */
             expires_in: number;
             /** Refresh Token */
-            refresh_token: string;
+            refresh_token: string | null;
             /**
              * Token Type
              * @default bearer
@@ -3724,11 +3550,6 @@ export interface components {
             commentaire?: string | null;
             /** Diagnostic */
             diagnostic?: string | null;
-            /**
-             * Motif Attente
-             * @description why it waits (en_attente): client, pieces, technique, autre
-             */
-            motif_attente?: ("client" | "pieces" | "technique" | "autre") | null;
             /** Solution */
             solution?: string | null;
             statut: components["schemas"]["StatutIntervention"];
@@ -3847,7 +3668,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    keys_jwks: {
+    jwks_api_v1_auth_jwks_json_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3865,18 +3686,9 @@ export interface operations {
                     "application/json": components["schemas"]["JWKS"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    keys_list_keys: {
+    list_keys_api_v1_auth_keys_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3894,36 +3706,9 @@ export interface operations {
                     "application/json": components["schemas"]["SigningKeyRead"][];
                 };
             };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    keys_rotate: {
+    rotate_api_v1_auth_keys_rotate_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -3941,45 +3726,9 @@ export interface operations {
                     "application/json": components["schemas"]["SigningKeyRead"];
                 };
             };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    keys_get_key: {
+    get_key_api_v1_auth_keys__kid__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3999,42 +3748,6 @@ export interface operations {
                     "application/json": components["schemas"]["SigningKeyRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4044,18 +3757,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    keys_retire: {
+    retire_api_v1_auth_keys__kid__retire_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4075,51 +3779,6 @@ export interface operations {
                     "application/json": components["schemas"]["SigningKeyRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4129,18 +3788,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    auth_login: {
+    login_api_v1_auth_login_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4162,15 +3812,6 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description bad credentials, token or account */
             401: {
                 headers: {
@@ -4180,8 +3821,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
+            /** @description the session cookie sent from another origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4209,7 +3850,7 @@ export interface operations {
             };
         };
     };
-    auth_logout: {
+    logout_api_v1_auth_logout_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4229,35 +3870,8 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description bad credentials, token or account */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4274,18 +3888,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    auth_me: {
+    me_api_v1_auth_me_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4312,36 +3917,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    auth_refresh: {
+    refresh_api_v1_auth_refresh_post: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["RefreshRequest"] | null;
             };
         };
         responses: {
@@ -4354,15 +3941,6 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description bad credentials, token or account */
             401: {
                 headers: {
@@ -4372,8 +3950,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
+            /** @description the session cookie sent from another origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4390,8 +3968,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
+        };
+    };
+    end_cookie_session_api_v1_auth_refresh_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad credentials, token or account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the session cookie sent from another origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4401,7 +4006,7 @@ export interface operations {
             };
         };
     };
-    factures_get_avoir: {
+    get_avoir_api_v1_avoirs__avoir_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4421,42 +4026,6 @@ export interface operations {
                     "application/json": components["schemas"]["AvoirDetail"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4466,18 +4035,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    factures_avoir_pdf: {
+    avoir_pdf_api_v1_avoirs__avoir_id__pdf_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4495,42 +4055,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4540,18 +4064,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    clients_list_clients: {
+    list_clients_api_v1_clients_get: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -4578,33 +4093,6 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ClientRead_"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4614,18 +4102,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    clients_create_client: {
+    create_client_api_v1_clients_post: {
         parameters: {
             query?: never;
             header?: {
@@ -4650,42 +4129,6 @@ export interface operations {
                     "application/json": components["schemas"]["ClientRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4695,18 +4138,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    clients_get_client: {
+    get_client_api_v1_clients__client_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4726,42 +4160,6 @@ export interface operations {
                     "application/json": components["schemas"]["ClientRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4771,18 +4169,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    clients_delete_client: {
+    delete_client_api_v1_clients__client_id__delete: {
         parameters: {
             query?: never;
             header?: never;
@@ -4800,51 +4189,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4854,18 +4198,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    clients_update_client: {
+    update_client_api_v1_clients__client_id__patch: {
         parameters: {
             query?: never;
             header?: {
@@ -4892,60 +4227,6 @@ export interface operations {
                     "application/json": components["schemas"]["ClientRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match names another version (problem+json) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4955,18 +4236,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    competences_list_competences: {
+    list_competences_api_v1_competences_get: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -4991,33 +4263,6 @@ export interface operations {
                     "application/json": components["schemas"]["Page_CompetenceRead_"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5027,18 +4272,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    competences_create_competence: {
+    create_competence_api_v1_competences_post: {
         parameters: {
             query?: never;
             header?: {
@@ -5063,42 +4299,6 @@ export interface operations {
                     "application/json": components["schemas"]["CompetenceRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5108,18 +4308,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    competences_get_competence: {
+    get_competence_api_v1_competences__competence_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -5139,42 +4330,6 @@ export interface operations {
                     "application/json": components["schemas"]["CompetenceRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5184,18 +4339,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    competences_delete_competence: {
+    delete_competence_api_v1_competences__competence_id__delete: {
         parameters: {
             query?: never;
             header?: never;
@@ -5213,51 +4359,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5267,18 +4368,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    competences_update_competence: {
+    update_competence_api_v1_competences__competence_id__patch: {
         parameters: {
             query?: never;
             header?: {
@@ -5305,60 +4397,6 @@ export interface operations {
                     "application/json": components["schemas"]["CompetenceRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match names another version (problem+json) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5368,18 +4406,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    contrats_list_contrats: {
+    list_contrats_api_v1_contrats_get: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -5404,33 +4433,6 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ContratRead_"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5440,18 +4442,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    contrats_create_contrat: {
+    create_contrat_api_v1_contrats_post: {
         parameters: {
             query?: never;
             header?: {
@@ -5476,42 +4469,6 @@ export interface operations {
                     "application/json": components["schemas"]["ContratRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5521,18 +4478,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    contrats_get_contrat: {
+    get_contrat_api_v1_contrats__contrat_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -5552,42 +4500,6 @@ export interface operations {
                     "application/json": components["schemas"]["ContratRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5597,18 +4509,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    contrats_update_contrat: {
+    update_contrat_api_v1_contrats__contrat_id__patch: {
         parameters: {
             query?: never;
             header?: never;
@@ -5632,51 +4535,6 @@ export interface operations {
                     "application/json": components["schemas"]["ContratRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5686,18 +4544,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    contrats_contrat_sla: {
+    contrat_sla_api_v1_contrats__contrat_id__sla_get: {
         parameters: {
             query?: {
                 du?: string | null;
@@ -5720,42 +4569,6 @@ export interface operations {
                     "application/json": components["schemas"]["SlaRapport"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5765,18 +4578,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    documents_get_document: {
+    get_document_api_v1_documents__document_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -5796,42 +4600,6 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5841,18 +4609,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    documents_get_document_content: {
+    get_document_content_api_v1_documents__document_id__contenu_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -5872,42 +4631,6 @@ export interface operations {
                     "application/octet-stream": unknown;
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5917,18 +4640,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    equipements_list_equipements: {
+    list_equipements_api_v1_equipements_get: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -5956,33 +4670,6 @@ export interface operations {
                     "application/json": components["schemas"]["Page_EquipementRead_"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5992,18 +4679,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    equipements_create_equipement: {
+    create_equipement_api_v1_equipements_post: {
         parameters: {
             query?: never;
             header?: {
@@ -6028,42 +4706,6 @@ export interface operations {
                     "application/json": components["schemas"]["EquipementRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6073,18 +4715,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    equipements_get_equipement: {
+    get_equipement_api_v1_equipements__equipement_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -6104,42 +4737,6 @@ export interface operations {
                     "application/json": components["schemas"]["EquipementRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6149,18 +4746,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    equipements_delete_equipement: {
+    delete_equipement_api_v1_equipements__equipement_id__delete: {
         parameters: {
             query?: never;
             header?: never;
@@ -6177,42 +4765,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
             };
             /** @description it has interventions: retired instead */
             409: {
@@ -6232,18 +4784,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    equipements_update_equipement: {
+    update_equipement_api_v1_equipements__equipement_id__patch: {
         parameters: {
             query?: never;
             header?: {
@@ -6270,60 +4813,6 @@ export interface operations {
                     "application/json": components["schemas"]["EquipementRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match names another version (problem+json) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6333,97 +4822,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    equipements_historique_equipement: {
-        parameters: {
-            query?: {
-                /** @description recompute the hash chain and report whether it holds */
-                verifier?: boolean;
-            };
-            header?: never;
-            path: {
-                equipement_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HistoriqueEquipementPage"];
-                };
-            };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid input (problem+json naming each field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    equipements_change_statut: {
+    change_statut_api_v1_equipements__equipement_id__statut_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -6447,51 +4848,6 @@ export interface operations {
                     "application/json": components["schemas"]["EquipementRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6501,18 +4857,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    factures_list_factures: {
+    list_factures_api_v1_factures_get: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -6537,33 +4884,6 @@ export interface operations {
                     "application/json": components["schemas"]["Page_FactureRead_"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6573,18 +4893,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    factures_create_facture: {
+    create_facture_api_v1_factures_post: {
         parameters: {
             query?: never;
             header?: {
@@ -6609,42 +4920,6 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6654,18 +4929,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    factures_get_facture: {
+    get_facture_api_v1_factures__facture_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -6685,42 +4951,6 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6730,18 +4960,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    factures_update_facture: {
+    update_facture_api_v1_factures__facture_id__patch: {
         parameters: {
             query?: never;
             header?: never;
@@ -6765,51 +4986,6 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6819,18 +4995,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    factures_annuler: {
+    annuler_api_v1_factures__facture_id__annulation_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -6850,51 +5017,6 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6904,18 +5026,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    factures_creer_avoir: {
+    creer_avoir_api_v1_factures__facture_id__avoirs_post: {
         parameters: {
             query?: never;
             header?: {
@@ -6942,51 +5055,6 @@ export interface operations {
                     "application/json": components["schemas"]["AvoirDetail"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6996,18 +5064,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    factures_emettre: {
+    emettre_api_v1_factures__facture_id__emission_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -7027,51 +5086,6 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7081,18 +5095,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    factures_add_ligne: {
+    add_ligne_api_v1_factures__facture_id__lignes_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -7116,51 +5121,6 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7170,18 +5130,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    factures_delete_ligne: {
+    delete_ligne_api_v1_factures__facture_id__lignes__ligne_id__delete: {
         parameters: {
             query?: never;
             header?: never;
@@ -7200,51 +5151,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7254,18 +5160,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    factures_update_ligne: {
+    update_ligne_api_v1_factures__facture_id__lignes__ligne_id__patch: {
         parameters: {
             query?: never;
             header?: never;
@@ -7290,51 +5187,6 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7344,18 +5196,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    factures_payer: {
+    payer_api_v1_factures__facture_id__paiements_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -7379,51 +5222,6 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7433,18 +5231,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    factures_facture_pdf: {
+    facture_pdf_api_v1_factures__facture_id__pdf_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -7462,42 +5251,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7507,18 +5260,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    factures_penalites: {
+    penalites_api_v1_factures__facture_id__penalites_get: {
         parameters: {
             query?: {
                 le?: string | null;
@@ -7540,42 +5284,6 @@ export interface operations {
                     "application/json": components["schemas"]["Penalites"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7585,18 +5293,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    interventions_list_interventions: {
+    list_interventions_api_v1_interventions_get: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -7630,33 +5329,6 @@ export interface operations {
                     "application/json": components["schemas"]["Page_InterventionRead_"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7666,18 +5338,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    interventions_create_intervention: {
+    create_intervention_api_v1_interventions_post: {
         parameters: {
             query?: never;
             header?: {
@@ -7702,42 +5365,6 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7747,18 +5374,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    interventions_get_intervention: {
+    get_intervention_api_v1_interventions__intervention_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -7778,42 +5396,6 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7823,18 +5405,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    interventions_update_intervention: {
+    update_intervention_api_v1_interventions__intervention_id__patch: {
         parameters: {
             query?: never;
             header?: {
@@ -7861,60 +5434,6 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match names another version (problem+json) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7924,18 +5443,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    interventions_affecter: {
+    affecter_api_v1_interventions__intervention_id__affectation_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -7959,51 +5469,6 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -8013,18 +5478,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    documents_list_documents: {
+    list_documents_api_v1_interventions__intervention_id__documents_get: {
         parameters: {
             query?: {
                 limit?: number;
@@ -8048,42 +5504,6 @@ export interface operations {
                     "application/json": components["schemas"]["Page_DocumentRead_"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -8093,24 +5513,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    documents_upload_document: {
+    upload_document_api_v1_interventions__intervention_id__documents_post: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description retry-safe create key (1 to 200 characters) */
-                "Idempotency-Key"?: string | null;
-            };
+            header?: never;
             path: {
                 intervention_id: number;
             };
@@ -8137,51 +5545,6 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -8191,18 +5554,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    interventions_evaluer: {
+    evaluer_api_v1_interventions__intervention_id__evaluation_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -8226,51 +5580,6 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -8280,18 +5589,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    historique_historique: {
+    historique_api_v1_interventions__intervention_id__historique_get: {
         parameters: {
             query?: {
                 /** @description recompute the hash chain and report whether it holds */
@@ -8314,42 +5614,6 @@ export interface operations {
                     "application/json": components["schemas"]["HistoriquePage"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -8359,18 +5623,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    interventions_list_pieces: {
+    list_pieces_api_v1_interventions__intervention_id__pieces_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -8390,42 +5645,6 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionPieceRead"][];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -8435,18 +5654,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    interventions_consommer: {
+    consommer_api_v1_interventions__intervention_id__pieces_post: {
         parameters: {
             query?: never;
             header?: {
@@ -8473,51 +5683,6 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionPieceRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -8527,18 +5692,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    interventions_retourner: {
+    retourner_api_v1_interventions__intervention_id__pieces_retour_post: {
         parameters: {
             query?: never;
             header?: {
@@ -8565,51 +5721,6 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionPieceRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -8619,18 +5730,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    planning_get_planning: {
+    get_planning_api_v1_interventions__intervention_id__planning_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -8650,42 +5752,6 @@ export interface operations {
                     "application/json": components["schemas"]["PlanningRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -8695,18 +5761,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    planning_put_planning: {
+    put_planning_api_v1_interventions__intervention_id__planning_put: {
         parameters: {
             query?: never;
             header?: {
@@ -8742,60 +5799,6 @@ export interface operations {
                     "application/json": components["schemas"]["PlanningRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match names another version (problem+json) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -8805,18 +5808,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    planning_confirm_planning: {
+    confirm_planning_api_v1_interventions__intervention_id__planning_confirmation_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -8836,51 +5830,6 @@ export interface operations {
                     "application/json": components["schemas"]["PlanningRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -8890,18 +5839,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    interventions_list_reservations: {
+    list_reservations_api_v1_interventions__intervention_id__reservations_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -8921,42 +5861,6 @@ export interface operations {
                     "application/json": components["schemas"]["ReservationRead"][];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -8966,18 +5870,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    interventions_reserver: {
+    reserver_api_v1_interventions__intervention_id__reservations_post: {
         parameters: {
             query?: never;
             header?: {
@@ -9004,51 +5899,6 @@ export interface operations {
                     "application/json": components["schemas"]["ReservationRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -9058,18 +5908,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    interventions_transition: {
+    transition_api_v1_interventions__intervention_id__transitions_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -9093,51 +5934,6 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -9147,18 +5943,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    jours_feries_list_jours_feries: {
+    list_jours_feries_api_v1_jours_feries_get: {
         parameters: {
             query: {
                 annee: number;
@@ -9178,33 +5965,6 @@ export interface operations {
                     "application/json": components["schemas"]["JourFerieRead"][];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -9214,18 +5974,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    jours_feries_put_jour_ferie: {
+    put_jour_ferie_api_v1_jours_feries__jour__put: {
         parameters: {
             query?: never;
             header?: never;
@@ -9249,51 +6000,6 @@ export interface operations {
                     "application/json": components["schemas"]["JourFerieRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -9303,18 +6009,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    notifications_list_notifications: {
+    list_notifications_api_v1_notifications_get: {
         parameters: {
             query?: {
                 lu?: boolean | null;
@@ -9339,33 +6036,6 @@ export interface operations {
                     "application/json": components["schemas"]["Page_NotificationRead_"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -9375,18 +6045,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    notifications_mark_all_read: {
+    mark_all_read_api_v1_notifications_lecture_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -9404,45 +6065,9 @@ export interface operations {
                     "application/json": components["schemas"]["Lues"];
                 };
             };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    notifications_unread_count: {
+    unread_count_api_v1_notifications_non_lues_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -9460,36 +6085,9 @@ export interface operations {
                     "application/json": components["schemas"]["NonLues"];
                 };
             };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    notifications_get_preferences: {
+    get_preferences_api_v1_notifications_preferences_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -9507,36 +6105,9 @@ export interface operations {
                     "application/json": components["schemas"]["Preferences"];
                 };
             };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    notifications_put_preferences: {
+    put_preferences_api_v1_notifications_preferences_put: {
         parameters: {
             query?: never;
             header?: never;
@@ -9558,42 +6129,6 @@ export interface operations {
                     "application/json": components["schemas"]["Preferences"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -9603,18 +6138,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    notifications_stream: {
+    stream_api_v1_notifications_stream_get: {
         parameters: {
             query?: {
                 last_event_id?: string | null;
@@ -9636,33 +6162,6 @@ export interface operations {
                     "text/event-stream": unknown;
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -9672,18 +6171,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    notifications_mark_read: {
+    mark_read_api_v1_notifications__notification_id__lecture_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -9703,51 +6193,6 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -9757,18 +6202,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    pieces_list_pieces: {
+    list_pieces_api_v1_pieces_get: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -9796,33 +6232,6 @@ export interface operations {
                     "application/json": components["schemas"]["Page_PieceRead_"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -9832,18 +6241,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    pieces_create_piece: {
+    create_piece_api_v1_pieces_post: {
         parameters: {
             query?: never;
             header?: {
@@ -9868,42 +6268,6 @@ export interface operations {
                     "application/json": components["schemas"]["PieceRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -9913,18 +6277,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    pieces_get_piece: {
+    get_piece_api_v1_pieces__piece_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -9944,42 +6299,6 @@ export interface operations {
                     "application/json": components["schemas"]["PieceRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -9989,18 +6308,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    pieces_delete_piece: {
+    delete_piece_api_v1_pieces__piece_id__delete: {
         parameters: {
             query?: never;
             header?: never;
@@ -10027,51 +6337,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -10081,18 +6346,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    pieces_update_piece: {
+    update_piece_api_v1_pieces__piece_id__patch: {
         parameters: {
             query?: never;
             header?: {
@@ -10119,60 +6375,6 @@ export interface operations {
                     "application/json": components["schemas"]["PieceRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match names another version (problem+json) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -10182,18 +6384,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    stock_list_mouvements: {
+    list_mouvements_api_v1_pieces__piece_id__mouvements_get: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -10218,42 +6411,6 @@ export interface operations {
                     "application/json": components["schemas"]["Page_MouvementRead_"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -10263,18 +6420,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    stock_create_mouvement: {
+    create_mouvement_api_v1_pieces__piece_id__mouvements_post: {
         parameters: {
             query?: never;
             header?: {
@@ -10301,51 +6449,6 @@ export interface operations {
                     "application/json": components["schemas"]["MouvementRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -10355,18 +6458,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    stock_piece_stock: {
+    piece_stock_api_v1_pieces__piece_id__stock_get: {
         parameters: {
             query?: {
                 emplacement?: string | null;
@@ -10392,42 +6486,6 @@ export interface operations {
                     "application/json": components["schemas"]["Page_StockRead_"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -10437,18 +6495,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    planning_list_planning: {
+    list_planning_api_v1_planning_get: {
         parameters: {
             query?: {
                 technicien_id?: number | null;
@@ -10475,33 +6524,6 @@ export interface operations {
                     "application/json": components["schemas"]["Page_PlanningRead_"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -10511,18 +6533,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    reports_list_schedules: {
+    list_schedules_api_v1_report_schedules_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -10540,36 +6553,9 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulePage"];
                 };
             };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    reports_create_schedule: {
+    create_schedule_api_v1_report_schedules_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -10591,42 +6577,6 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -10636,18 +6586,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    reports_read_schedule: {
+    read_schedule_api_v1_report_schedules__schedule_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -10667,42 +6608,6 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -10712,18 +6617,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    reports_delete_schedule: {
+    delete_schedule_api_v1_report_schedules__schedule_id__delete: {
         parameters: {
             query?: never;
             header?: never;
@@ -10741,51 +6637,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -10795,18 +6646,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    reports_update_schedule: {
+    update_schedule_api_v1_report_schedules__schedule_id__patch: {
         parameters: {
             query?: never;
             header?: never;
@@ -10830,51 +6672,6 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -10884,18 +6681,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    reports_create_report: {
+    create_report_api_v1_reports_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -10917,42 +6705,6 @@ export interface operations {
                     "application/json": components["schemas"]["ReportRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -10962,18 +6714,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    reports_read_report: {
+    read_report_api_v1_reports__report_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -10993,42 +6736,6 @@ export interface operations {
                     "application/json": components["schemas"]["ReportRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -11038,18 +6745,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    reports_report_file: {
+    report_file_api_v1_reports__report_id__fichier_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -11072,42 +6770,6 @@ export interface operations {
                     "text/csv; charset=utf-8": unknown;
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -11117,18 +6779,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    stats_client_stats: {
+    client_stats_api_v1_stats_clients_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -11146,36 +6799,9 @@ export interface operations {
                     "application/json": components["schemas"]["ClientSummaryPage"];
                 };
             };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    stats_kpis: {
+    kpis_api_v1_stats_kpis_get: {
         parameters: {
             query?: {
                 du?: string | null;
@@ -11201,33 +6827,6 @@ export interface operations {
                     "application/json": components["schemas"]["Kpis"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -11237,18 +6836,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    stats_technicien_stats: {
+    technicien_stats_api_v1_stats_techniciens_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -11266,36 +6856,9 @@ export interface operations {
                     "application/json": components["schemas"]["TechnicianStatsPage"];
                 };
             };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    stock_list_stock: {
+    list_stock_api_v1_stock_get: {
         parameters: {
             query?: {
                 piece_id?: number | null;
@@ -11320,33 +6883,6 @@ export interface operations {
                     "application/json": components["schemas"]["Page_StockRead_"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -11356,18 +6892,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    techniciens_list_techniciens: {
+    list_techniciens_api_v1_techniciens_get: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -11396,33 +6923,6 @@ export interface operations {
                     "application/json": components["schemas"]["Page_TechnicienRead_"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -11432,18 +6932,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    techniciens_create_technicien: {
+    create_technicien_api_v1_techniciens_post: {
         parameters: {
             query?: never;
             header?: {
@@ -11468,42 +6959,6 @@ export interface operations {
                     "application/json": components["schemas"]["TechnicienRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -11513,18 +6968,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    techniciens_get_technicien: {
+    get_technicien_api_v1_techniciens__technicien_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -11544,42 +6990,6 @@ export interface operations {
                     "application/json": components["schemas"]["TechnicienRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -11589,18 +6999,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    techniciens_delete_technicien: {
+    delete_technicien_api_v1_techniciens__technicien_id__delete: {
         parameters: {
             query?: never;
             header?: never;
@@ -11618,51 +7019,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -11672,18 +7028,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    techniciens_update_technicien: {
+    update_technicien_api_v1_techniciens__technicien_id__patch: {
         parameters: {
             query?: never;
             header?: {
@@ -11710,60 +7057,6 @@ export interface operations {
                     "application/json": components["schemas"]["TechnicienRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match names another version (problem+json) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -11773,18 +7066,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    competences_list_technicien_competences: {
+    list_technicien_competences_api_v1_techniciens__technicien_id__competences_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -11804,42 +7088,6 @@ export interface operations {
                     "application/json": components["schemas"]["TechnicienCompetenceRead"][];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -11849,18 +7097,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    competences_set_technicien_competence: {
+    set_technicien_competence_api_v1_techniciens__technicien_id__competences__competence_id__put: {
         parameters: {
             query?: never;
             header?: never;
@@ -11894,51 +7133,6 @@ export interface operations {
                     "application/json": components["schemas"]["TechnicienCompetenceRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -11948,18 +7142,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    competences_remove_technicien_competence: {
+    remove_technicien_competence_api_v1_techniciens__technicien_id__competences__competence_id__delete: {
         parameters: {
             query?: never;
             header?: never;
@@ -11978,51 +7163,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -12032,18 +7172,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    users_list_users: {
+    list_users_api_v1_users_get: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -12068,33 +7199,6 @@ export interface operations {
                     "application/json": components["schemas"]["Page_UserRead_"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -12104,18 +7208,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    users_create_user: {
+    create_user_api_v1_users_post: {
         parameters: {
             query?: never;
             header?: {
@@ -12140,42 +7235,6 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -12185,18 +7244,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    users_get_user: {
+    get_user_api_v1_users__user_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -12216,42 +7266,6 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -12261,18 +7275,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    users_deactivate_user: {
+    deactivate_user_api_v1_users__user_id__delete: {
         parameters: {
             query?: never;
             header?: never;
@@ -12290,51 +7295,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -12344,18 +7304,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    users_update_user: {
+    update_user_api_v1_users__user_id__patch: {
         parameters: {
             query?: never;
             header?: {
@@ -12382,60 +7333,6 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match names another version (problem+json) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -12445,18 +7342,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    users_change_password: {
+    change_password_api_v1_users__user_id__password_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -12480,62 +7368,8 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
-            /** @description Malformed request (problem+json) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No token, a bad or revoked one (problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role may not do this (problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not the caller's (problem+json) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (problem+json, Retry-After) */
-            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,7 +1,7 @@
 import { ActionIcon, Indicator, Popover, Stack, Text, Button } from "@mantine/core";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { accessToken } from "../api/auth";
+import { accessToken, refresh } from "../api/auth";
 import { call } from "../api/client";
 
 type Notification = { id: number; titre?: string; message?: string; lu?: boolean; date_creation?: string };
@@ -23,6 +23,7 @@ export function useNotificationStream(onEvent: () => void): boolean {
           if (token) headers.Authorization = `Bearer ${token}`;
           if (lastId) headers["Last-Event-ID"] = lastId;
           const answer = await fetch("/api/v1/notifications/stream", { headers, signal: controller.signal });
+          if (answer.status === 401) await refresh(); // expired: a new token, then reconnect
           if (!answer.ok || !answer.body) throw new Error(String(answer.status));
           setLive(true);
           const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -2,9 +2,10 @@ import { Anchor, Button, Card, Group, Rating, Stack, Table, Text, Title } from "
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router-dom";
-import { api, ApiError, blobUrl, call, unwrap, type Intervention } from "../api/client";
+import { api, unwrap, type Intervention } from "../api/client";
 import { ErrorText } from "../components/ErrorText";
 import { formatDate } from "../domain";
+import { downloadPdf, STATUT_FACTURE } from "./Billing";
 import { StatutBadge } from "./Board";
 import { CreateIntervention } from "./CreateIntervention";
 
@@ -33,44 +34,58 @@ function Evaluate({ intervention }: { intervention: Intervention }) {
   );
 }
 
-type Facture = { id: number; numero_facture: string; montant_ttc: string; statut: string; date_emission?: string };
+function MyContract() {
+  const contrats = useQuery({
+    queryKey: ["contrats", "mine"],
+    queryFn: async () => unwrap(await api.GET("/api/v1/contrats", { params: { query: { limit: 20 } } })),
+    retry: false,
+  });
+  const active = (contrats.data?.items ?? []).filter((c) => c.statut === "actif");
+  return (
+    <>
+      <ErrorText error={contrats.error} />
+      {active.map((c) => (
+        <Text key={c.id} size="sm">
+          Contrat {c.numero_contrat} ({c.type_contrat}) du {c.date_debut} au {c.date_fin} : {c.nb_interventions_utilisees}{" "}
+          intervention(s) utilisée(s) sur {c.nb_interventions_incluses} incluse(s).
+        </Text>
+      ))}
+      {contrats.data && active.length === 0 ? <Text size="sm">Aucun contrat actif.</Text> : null}
+    </>
+  );
+}
 
 function Invoices() {
   const factures = useQuery({
     queryKey: ["factures", "mine"],
-    queryFn: () => call<{ items: Facture[] }>("/factures?limit=50"),
+    queryFn: async () => unwrap(await api.GET("/api/v1/factures", { params: { query: { limit: 50 } } })),
     retry: false,
   });
-  async function pdf(f: Facture) {
-    const url = await blobUrl(`/factures/${f.id}/pdf`);
-    const a = document.createElement("a");
-    a.href = url;
-    a.download = `${f.numero_facture}.pdf`;
-    a.click();
-  }
-  if (factures.error instanceof ApiError && [404, 501].includes(factures.error.status)) {
-    return <Text size="sm">La facturation n'est pas encore disponible.</Text>;
-  }
+  // a draft is still being prepared: the client sees issued invoices only
+  const issued = (factures.data?.items ?? []).filter((f) => f.statut !== "brouillon");
   return (
     <>
       <ErrorText error={factures.error} />
       <Table aria-label="Mes factures">
         <Table.Tbody>
-          {(factures.data?.items ?? []).map((f) => (
-            <Table.Tr key={f.id}>
+          {issued.map((f) => (
+            <Table.Tr key={f.id} data-testid={`client-facture-${f.id}`}>
               <Table.Td>{f.numero_facture}</Table.Td>
-              <Table.Td>{f.montant_ttc} MAD</Table.Td>
-              <Table.Td>{f.statut}</Table.Td>
+              <Table.Td>{f.date_emission}</Table.Td>
               <Table.Td>
-                <Anchor component="button" onClick={() => void pdf(f)}>
-                  PDF
+                {f.montant_ttc} {f.devise}
+              </Table.Td>
+              <Table.Td>{STATUT_FACTURE[f.statut]}</Table.Td>
+              <Table.Td>
+                <Anchor component="button" onClick={() => void downloadPdf(f)}>
+                  PDF de la facture {f.numero_facture}
                 </Anchor>
               </Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
       </Table>
-      {factures.data?.items.length === 0 ? <Text size="sm">Aucune facture.</Text> : null}
+      {factures.data && issued.length === 0 ? <Text size="sm">Aucune facture.</Text> : null}
     </>
   );
 }
@@ -142,6 +157,12 @@ export function ClientPortal() {
             ))}
           </Table.Tbody>
         </Table>
+      </Card>
+      <Card withBorder>
+        <Title order={2} size="h4" mb="xs">
+          Mon contrat
+        </Title>
+        <MyContract />
       </Card>
       <Card withBorder>
         <Title order={2} size="h4" mb="xs">

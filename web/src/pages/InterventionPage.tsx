@@ -7,6 +7,7 @@ import { ErrorText } from "../components/ErrorText";
 import { formatDate, localToIso, STAFF } from "../domain";
 import { useMe } from "../session";
 import { PrioriteBadge, StatutBadge, useTechnicienNames } from "./Board";
+import { usePieceNames } from "./Stock";
 import { TransitionButtons } from "./TransitionButtons";
 
 export function useTransition(id: number) {
@@ -265,39 +266,41 @@ export function Documents({ id, compact = false }: { id: number; compact?: boole
   );
 }
 
-type PartUse = { id: number; piece_id: number; quantite: number; prix_unitaire?: string; reference?: string };
-
-function Parts({ id }: { id: number }) {
+/** Parts consumed on the intervention, with their cost (at the CUMP when used). */
+export function Parts({ id }: { id: number }) {
+  const names = usePieceNames();
   const parts = useQuery({
     queryKey: ["pieces-intervention", id],
-    queryFn: () => call<{ items: PartUse[] } | PartUse[]>(`/interventions/${id}/pieces`),
-    retry: false,
+    queryFn: async () =>
+      unwrap(
+        await api.GET("/api/v1/interventions/{intervention_id}/pieces", { params: { path: { intervention_id: id } } }),
+      ),
   });
-  const unavailable = parts.error instanceof ApiError && [404, 501].includes(parts.error.status);
-  const rows = Array.isArray(parts.data) ? parts.data : (parts.data?.items ?? []);
+  const rows = parts.data ?? [];
+  const total = rows.reduce((sum, p) => sum + Math.round(Number(p.montant) * 100), 0);
   return (
     <Card withBorder>
       <Title order={2} size="h4" mb="xs">
-        Pièces
+        Pièces utilisées
       </Title>
-      {unavailable ? (
-        <Text size="sm">Le module stock n'est pas encore disponible.</Text>
+      <ErrorText error={parts.error} />
+      <Table aria-label="Pièces utilisées">
+        <Table.Tbody>
+          {rows.map((p) => (
+            <Table.Tr key={p.id}>
+              <Table.Td>{names.get(p.piece_id) ?? `Pièce ${p.piece_id}`}</Table.Td>
+              <Table.Td>× {p.quantite}</Table.Td>
+              <Table.Td>{p.montant} MAD</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      {rows.length === 0 ? (
+        <Text size="sm">Aucune pièce.</Text>
       ) : (
-        <>
-          <ErrorText error={parts.error} />
-          <Table>
-            <Table.Tbody>
-              {rows.map((p) => (
-                <Table.Tr key={p.id}>
-                  <Table.Td>{p.reference ?? `Pièce ${p.piece_id}`}</Table.Td>
-                  <Table.Td>× {p.quantite}</Table.Td>
-                  <Table.Td>{p.prix_unitaire ?? ""}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-          {rows.length === 0 ? <Text size="sm">Aucune pièce.</Text> : null}
-        </>
+        <Text size="sm" data-testid="parts-total">
+          Coût des pièces : {(total / 100).toFixed(2)} MAD
+        </Text>
       )}
     </Card>
   );
@@ -368,7 +371,7 @@ export function InterventionPage() {
             </Card>
             {staff && i.statut === "ouverte" ? <Assign intervention={i} /> : null}
             {staff && ["affectee", "en_attente"].includes(i.statut) ? <Planning intervention={i} /> : null}
-            <Parts id={id} />
+            {me.role !== "client" ? <Parts id={id} /> : null}
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 6 }}>

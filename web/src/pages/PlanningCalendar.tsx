@@ -97,6 +97,10 @@ export default function PlanningCalendar() {
         plugins={[timeGridPlugin, interactionPlugin]}
         initialView="timeGridWeek"
         locale={frLocale}
+        // text buttons, not icon fonts: the icons have no accessible name (axe role-img-alt)
+        buttonIcons={false}
+        buttonText={{ prev: "Précédent", next: "Suivant", today: "Aujourd'hui", week: "Semaine", day: "Jour" }}
+        headerToolbar={{ left: "prev,next today", center: "title", right: "timeGridWeek,timeGridDay" }}
         timeZone="local"
         slotMinTime="06:00:00"
         slotMaxTime="21:00:00"

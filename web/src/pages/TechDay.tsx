@@ -2,13 +2,14 @@ import { Alert, Badge, Button, Card, Group, NumberInput, Stack, Text, Title } fr
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { authFetch } from "../api/auth";
-import { api, ApiError, call, ORIGIN, unwrap, type Intervention, type Statut } from "../api/client";
+import { api, ORIGIN, unwrap, type Intervention, type Statut } from "../api/client";
 import { ErrorText } from "../components/ErrorText";
 import { formatDate } from "../domain";
 import { ActionQueue, type QueuedAction } from "../offline/queue";
 import { useMe } from "../session";
 import { PrioriteBadge, StatutBadge } from "./Board";
-import { Documents } from "./InterventionPage";
+import { Documents, Parts } from "./InterventionPage";
+import { usePieceNames } from "./Stock";
 import { TransitionButtons } from "./TransitionButtons";
 
 export const queue = new ActionQueue((action: QueuedAction) =>
@@ -41,54 +42,56 @@ function useOnline(): boolean {
   );
 }
 
-type Stock = { items?: { piece_id: number; reference?: string; designation?: string; quantite: number }[] };
-
 function VanParts({ intervention }: { intervention: Intervention }) {
   const me = useMe();
+  const client = useQueryClient();
+  const names = usePieceNames();
   const [qty, setQty] = useState<Record<number, number>>({});
   const stock = useQuery({
     queryKey: ["stock", "van", me.technicien_id],
-    queryFn: () => call<Stock>(`/stock?emplacement=van-${me.technicien_id}`),
-    retry: false,
+    queryFn: async () =>
+      unwrap(await api.GET("/api/v1/stock", { params: { query: { emplacement: `van-${me.technicien_id}`, limit: 100 } } })),
   });
-  if (stock.error instanceof ApiError && [404, 501].includes(stock.error.status)) {
-    return <Text size="sm">Stock du véhicule : module pas encore disponible.</Text>;
+  const items = (stock.data?.items ?? []).filter((p) => p.quantite > 0);
+  async function use(pieceId: number, label: string) {
+    const n = qty[pieceId] ?? 1;
+    await queue.enqueue({
+      method: "POST",
+      path: `/interventions/${intervention.id}/pieces`,
+      body: { piece_id: pieceId, quantite: n, emplacement: `van-${me.technicien_id}` },
+      label: `Pièce ${label} × ${n}`,
+    });
+    void client.invalidateQueries({ queryKey: ["stock"] });
+    void client.invalidateQueries({ queryKey: ["pieces-intervention", intervention.id] });
   }
-  const items = stock.data?.items ?? [];
   return (
     <Stack gap={4}>
       <Text fw={600} size="sm">
         Pièces de mon véhicule
       </Text>
-      {items.map((p) => (
-        <Group key={p.piece_id} gap="xs" wrap="nowrap">
-          <Text size="sm" style={{ flex: 1 }}>
-            {p.reference ?? p.designation ?? `Pièce ${p.piece_id}`} ({p.quantite})
-          </Text>
-          <NumberInput
-            aria-label={`Quantité ${p.reference ?? p.piece_id}`}
-            min={1}
-            max={p.quantite}
-            w={70}
-            value={qty[p.piece_id] ?? 1}
-            onChange={(v) => setQty({ ...qty, [p.piece_id]: Number(v) || 1 })}
-          />
-          <Button
-            size="xs"
-            onClick={() =>
-              void queue.enqueue({
-                method: "POST",
-                path: `/interventions/${intervention.id}/pieces`,
-                body: { piece_id: p.piece_id, quantite: qty[p.piece_id] ?? 1 },
-                label: `Pièce ${p.reference ?? p.piece_id} × ${qty[p.piece_id] ?? 1}`,
-              })
-            }
-          >
-            Utiliser
-          </Button>
-        </Group>
-      ))}
-      {items.length === 0 ? <Text size="sm">Aucune pièce dans le véhicule.</Text> : null}
+      <ErrorText error={stock.error} />
+      {items.map((p) => {
+        const label = names.get(p.piece_id) ?? `Pièce ${p.piece_id}`;
+        return (
+          <Group key={p.piece_id} gap="xs" wrap="nowrap">
+            <Text size="sm" style={{ flex: 1 }}>
+              {label} ({p.quantite})
+            </Text>
+            <NumberInput
+              aria-label={`Quantité de ${label}`}
+              min={1}
+              max={p.quantite}
+              w={70}
+              value={qty[p.piece_id] ?? 1}
+              onChange={(v) => setQty({ ...qty, [p.piece_id]: Number(v) || 1 })}
+            />
+            <Button size="xs" aria-label={`Utiliser ${label}`} onClick={() => void use(p.piece_id, label)}>
+              Utiliser
+            </Button>
+          </Group>
+        );
+      })}
+      {stock.data && items.length === 0 ? <Text size="sm">Aucune pièce dans le véhicule.</Text> : null}
     </Stack>
   );
 }
@@ -108,7 +111,7 @@ function Job({ intervention }: { intervention: Intervention }) {
   return (
     <Card withBorder data-testid={`job-${intervention.id}`}>
       <Stack gap="xs">
-        <Group justify="space-between" wrap="nowrap">
+        <Group justify="space-between" gap="xs">
           <Text fw={700}>
             n° {intervention.id} — {intervention.titre}
           </Text>
@@ -122,6 +125,7 @@ function Job({ intervention }: { intervention: Intervention }) {
           <>
             <Documents id={intervention.id} compact />
             <VanParts intervention={intervention} />
+            <Parts id={intervention.id} />
           </>
         ) : null}
       </Stack>

@@ -19,6 +19,8 @@ OpaqueToken = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 class LoginRequest(InputModel):
     username: LoginUsername
     password: LoginPassword
+    # a browser session: the refresh token goes in an HttpOnly cookie, not in the body
+    cookie: bool = False
 
 
 class RefreshRequest(InputModel):
@@ -31,7 +33,8 @@ class LogoutRequest(InputModel):
 
 class TokenPair(ReadModel):
     access_token: str
-    refresh_token: str
+    # None when the refresh token was set as the session cookie instead
+    refresh_token: str | None
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the OAuth 2 token type)
     expires_in: int
 
