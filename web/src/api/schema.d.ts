@@ -15,7 +15,7 @@ export interface paths {
          * Jwks
          * @description Every key not retired: tokens signed before a rotation keep verifying.
          */
-        get: operations["jwks_api_v1_auth_jwks_json_get"];
+        get: operations["keys_jwks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -32,7 +32,7 @@ export interface paths {
             cookie?: never;
         };
         /** List Keys */
-        get: operations["list_keys_api_v1_auth_keys_get"];
+        get: operations["keys_list_keys"];
         put?: never;
         post?: never;
         delete?: never;
@@ -54,7 +54,7 @@ export interface paths {
          * Rotate
          * @description A new current signing key; the previous ones stay published until retired.
          */
-        post: operations["rotate_api_v1_auth_keys_rotate_post"];
+        post: operations["keys_rotate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -69,7 +69,7 @@ export interface paths {
             cookie?: never;
         };
         /** Get Key */
-        get: operations["get_key_api_v1_auth_keys__kid__get"];
+        get: operations["keys_get_key"];
         put?: never;
         post?: never;
         delete?: never;
@@ -91,7 +91,7 @@ export interface paths {
          * Retire
          * @description Unpublish a key: tokens it signed stop verifying (not allowed for the current key).
          */
-        post: operations["retire_api_v1_auth_keys__kid__retire_post"];
+        post: operations["keys_retire"];
         delete?: never;
         options?: never;
         head?: never;
@@ -112,7 +112,7 @@ export interface paths {
          * @description `"cookie": true`: the refresh token is set as an HttpOnly cookie on the refresh path
          *     and answered as null.
          */
-        post: operations["login_api_v1_auth_login_post"];
+        post: operations["auth_login"];
         delete?: never;
         options?: never;
         head?: never;
@@ -129,7 +129,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Logout */
-        post: operations["logout_api_v1_auth_logout_post"];
+        post: operations["auth_logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -144,7 +144,7 @@ export interface paths {
             cookie?: never;
         };
         /** Me */
-        get: operations["me_api_v1_auth_me_get"];
+        get: operations["auth_me"];
         put?: never;
         post?: never;
         delete?: never;
@@ -167,13 +167,13 @@ export interface paths {
          * @description The refresh token from the body, or without a body from the session cookie (then
          *     rotated in the cookie).
          */
-        post: operations["refresh_api_v1_auth_refresh_post"];
+        post: operations["auth_refresh"];
         /**
          * End Cookie Session
          * @description The browser's logout: ends the session of the cookie's refresh token (its whole
          *     family) and clears the cookie.
          */
-        delete: operations["end_cookie_session_api_v1_auth_refresh_delete"];
+        delete: operations["auth_end_cookie_session"];
         options?: never;
         head?: never;
         patch?: never;
@@ -187,7 +187,7 @@ export interface paths {
             cookie?: never;
         };
         /** Get Avoir */
-        get: operations["get_avoir_api_v1_avoirs__avoir_id__get"];
+        get: operations["factures_get_avoir"];
         put?: never;
         post?: never;
         delete?: never;
@@ -204,7 +204,7 @@ export interface paths {
             cookie?: never;
         };
         /** Avoir Pdf */
-        get: operations["avoir_pdf_api_v1_avoirs__avoir_id__pdf_get"];
+        get: operations["factures_avoir_pdf"];
         put?: never;
         post?: never;
         delete?: never;
@@ -221,13 +221,13 @@ export interface paths {
             cookie?: never;
         };
         /** List Clients */
-        get: operations["list_clients_api_v1_clients_get"];
+        get: operations["clients_list_clients"];
         put?: never;
         /**
          * Create Client
          * @description The client and its user (role client) in one transaction.
          */
-        post: operations["create_client_api_v1_clients_post"];
+        post: operations["clients_create_client"];
         delete?: never;
         options?: never;
         head?: never;
@@ -241,16 +241,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Client */
-        get: operations["get_client_api_v1_clients__client_id__get"];
+        /**
+         * Get Client
+         * @description A client reads itself without the staff-only fields (`notes_commerciales`).
+         */
+        get: operations["clients_get_client"];
         put?: never;
         post?: never;
         /** Delete Client */
-        delete: operations["delete_client_api_v1_clients__client_id__delete"];
+        delete: operations["clients_delete_client"];
         options?: never;
         head?: never;
         /** Update Client */
-        patch: operations["update_client_api_v1_clients__client_id__patch"];
+        patch: operations["clients_update_client"];
         trace?: never;
     };
     "/api/v1/competences": {
@@ -261,10 +264,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Competences */
-        get: operations["list_competences_api_v1_competences_get"];
+        get: operations["competences_list_competences"];
         put?: never;
         /** Create Competence */
-        post: operations["create_competence_api_v1_competences_post"];
+        post: operations["competences_create_competence"];
         delete?: never;
         options?: never;
         head?: never;
@@ -279,15 +282,15 @@ export interface paths {
             cookie?: never;
         };
         /** Get Competence */
-        get: operations["get_competence_api_v1_competences__competence_id__get"];
+        get: operations["competences_get_competence"];
         put?: never;
         post?: never;
         /** Delete Competence */
-        delete: operations["delete_competence_api_v1_competences__competence_id__delete"];
+        delete: operations["competences_delete_competence"];
         options?: never;
         head?: never;
         /** Update Competence */
-        patch: operations["update_competence_api_v1_competences__competence_id__patch"];
+        patch: operations["competences_update_competence"];
         trace?: never;
     };
     "/api/v1/contrats": {
@@ -298,10 +301,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Contrats */
-        get: operations["list_contrats_api_v1_contrats_get"];
+        get: operations["contrats_list_contrats"];
         put?: never;
         /** Create Contrat */
-        post: operations["create_contrat_api_v1_contrats_post"];
+        post: operations["contrats_create_contrat"];
         delete?: never;
         options?: never;
         head?: never;
@@ -316,14 +319,14 @@ export interface paths {
             cookie?: never;
         };
         /** Get Contrat */
-        get: operations["get_contrat_api_v1_contrats__contrat_id__get"];
+        get: operations["contrats_get_contrat"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Update Contrat */
-        patch: operations["update_contrat_api_v1_contrats__contrat_id__patch"];
+        patch: operations["contrats_update_contrat"];
         trace?: never;
     };
     "/api/v1/contrats/{contrat_id}/sla": {
@@ -334,7 +337,7 @@ export interface paths {
             cookie?: never;
         };
         /** Contrat Sla */
-        get: operations["contrat_sla_api_v1_contrats__contrat_id__sla_get"];
+        get: operations["contrats_contrat_sla"];
         put?: never;
         post?: never;
         delete?: never;
@@ -351,7 +354,7 @@ export interface paths {
             cookie?: never;
         };
         /** Get Document */
-        get: operations["get_document_api_v1_documents__document_id__get"];
+        get: operations["documents_get_document"];
         put?: never;
         post?: never;
         delete?: never;
@@ -371,7 +374,7 @@ export interface paths {
          * Get Document Content
          * @description The file, after checking that its bytes still have the SHA-256 recorded at upload.
          */
-        get: operations["get_document_content_api_v1_documents__document_id__contenu_get"];
+        get: operations["documents_get_document_content"];
         put?: never;
         post?: never;
         delete?: never;
@@ -388,10 +391,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Equipements */
-        get: operations["list_equipements_api_v1_equipements_get"];
+        get: operations["equipements_list_equipements"];
         put?: never;
         /** Create an equipment */
-        post: operations["create_equipement_api_v1_equipements_post"];
+        post: operations["equipements_create_equipement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -406,15 +409,36 @@ export interface paths {
             cookie?: never;
         };
         /** Get Equipement */
-        get: operations["get_equipement_api_v1_equipements__equipement_id__get"];
+        get: operations["equipements_get_equipement"];
         put?: never;
         post?: never;
         /** Delete Equipement */
-        delete: operations["delete_equipement_api_v1_equipements__equipement_id__delete"];
+        delete: operations["equipements_delete_equipement"];
         options?: never;
         head?: never;
         /** Update Equipement */
-        patch: operations["update_equipement_api_v1_equipements__equipement_id__patch"];
+        patch: operations["equipements_update_equipement"];
+        trace?: never;
+    };
+    "/api/v1/equipements/{equipement_id}/historique": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Historique Equipement
+         * @description The equipment's trail (creates, changes, lifecycle moves), oldest first; IP and user
+         *     agent for staff only.
+         */
+        get: operations["equipements_historique_equipement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/equipements/{equipement_id}/statut": {
@@ -427,7 +451,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Change Statut */
-        post: operations["change_statut_api_v1_equipements__equipement_id__statut_post"];
+        post: operations["equipements_change_statut"];
         delete?: never;
         options?: never;
         head?: never;
@@ -442,10 +466,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Factures */
-        get: operations["list_factures_api_v1_factures_get"];
+        get: operations["factures_list_factures"];
         put?: never;
         /** Create Facture */
-        post: operations["create_facture_api_v1_factures_post"];
+        post: operations["factures_create_facture"];
         delete?: never;
         options?: never;
         head?: never;
@@ -460,14 +484,14 @@ export interface paths {
             cookie?: never;
         };
         /** Get Facture */
-        get: operations["get_facture_api_v1_factures__facture_id__get"];
+        get: operations["factures_get_facture"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Update Facture */
-        patch: operations["update_facture_api_v1_factures__facture_id__patch"];
+        patch: operations["factures_update_facture"];
         trace?: never;
     };
     "/api/v1/factures/{facture_id}/annulation": {
@@ -480,7 +504,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Annuler */
-        post: operations["annuler_api_v1_factures__facture_id__annulation_post"];
+        post: operations["factures_annuler"];
         delete?: never;
         options?: never;
         head?: never;
@@ -497,7 +521,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Creer Avoir */
-        post: operations["creer_avoir_api_v1_factures__facture_id__avoirs_post"];
+        post: operations["factures_creer_avoir"];
         delete?: never;
         options?: never;
         head?: never;
@@ -514,7 +538,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Emettre */
-        post: operations["emettre_api_v1_factures__facture_id__emission_post"];
+        post: operations["factures_emettre"];
         delete?: never;
         options?: never;
         head?: never;
@@ -531,7 +555,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Add Ligne */
-        post: operations["add_ligne_api_v1_factures__facture_id__lignes_post"];
+        post: operations["factures_add_ligne"];
         delete?: never;
         options?: never;
         head?: never;
@@ -549,11 +573,11 @@ export interface paths {
         put?: never;
         post?: never;
         /** Delete Ligne */
-        delete: operations["delete_ligne_api_v1_factures__facture_id__lignes__ligne_id__delete"];
+        delete: operations["factures_delete_ligne"];
         options?: never;
         head?: never;
         /** Update Ligne */
-        patch: operations["update_ligne_api_v1_factures__facture_id__lignes__ligne_id__patch"];
+        patch: operations["factures_update_ligne"];
         trace?: never;
     };
     "/api/v1/factures/{facture_id}/paiements": {
@@ -566,7 +590,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Payer */
-        post: operations["payer_api_v1_factures__facture_id__paiements_post"];
+        post: operations["factures_payer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -581,7 +605,7 @@ export interface paths {
             cookie?: never;
         };
         /** Facture Pdf */
-        get: operations["facture_pdf_api_v1_factures__facture_id__pdf_get"];
+        get: operations["factures_facture_pdf"];
         put?: never;
         post?: never;
         delete?: never;
@@ -601,7 +625,7 @@ export interface paths {
          * Penalites
          * @description Late-payment penalties (law 69-21) owed on `le` (today by default).
          */
-        get: operations["penalites_api_v1_factures__facture_id__penalites_get"];
+        get: operations["factures_penalites"];
         put?: never;
         post?: never;
         delete?: never;
@@ -621,10 +645,10 @@ export interface paths {
          * List Interventions
          * @description Sorted by priorite (urgente first) then date_creation (oldest first), keyset-paged.
          */
-        get: operations["list_interventions_api_v1_interventions_get"];
+        get: operations["interventions_list_interventions"];
         put?: never;
         /** Create Intervention */
-        post: operations["create_intervention_api_v1_interventions_post"];
+        post: operations["interventions_create_intervention"];
         delete?: never;
         options?: never;
         head?: never;
@@ -639,14 +663,18 @@ export interface paths {
             cookie?: never;
         };
         /** Get Intervention */
-        get: operations["get_intervention_api_v1_interventions__intervention_id__get"];
+        get: operations["interventions_get_intervention"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Intervention */
-        patch: operations["update_intervention_api_v1_interventions__intervention_id__patch"];
+        /**
+         * Update Intervention
+         * @description Descriptive fields by role; on a cloturee intervention, staff corrections of
+         *     solution, rapport, periodes, duree_reelle, cout_reel (If-Match required: 428).
+         */
+        patch: operations["interventions_update_intervention"];
         trace?: never;
     };
     "/api/v1/interventions/{intervention_id}/affectation": {
@@ -659,7 +687,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Affecter */
-        post: operations["affecter_api_v1_interventions__intervention_id__affectation_post"];
+        post: operations["interventions_affecter"];
         delete?: never;
         options?: never;
         head?: never;
@@ -677,13 +705,16 @@ export interface paths {
          * List Documents
          * @description The documents of an intervention the user can see, oldest first.
          */
-        get: operations["list_documents_api_v1_interventions__intervention_id__documents_get"];
+        get: operations["documents_list_documents"];
         put?: never;
         /**
          * Upload Document
          * @description Add a file to an intervention: staff, its technician, or its client.
+         *
+         *     With an `Idempotency-Key`, a retried upload (same file, same fields) answers the first
+         *     document again instead of adding a duplicate; the same key with another file is 422.
          */
-        post: operations["upload_document_api_v1_interventions__intervention_id__documents_post"];
+        post: operations["documents_upload_document"];
         delete?: never;
         options?: never;
         head?: never;
@@ -700,7 +731,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Evaluer */
-        post: operations["evaluer_api_v1_interventions__intervention_id__evaluation_post"];
+        post: operations["interventions_evaluer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -718,7 +749,7 @@ export interface paths {
          * Historique
          * @description The trail, oldest first (one intervention's trail is one page).
          */
-        get: operations["historique_api_v1_interventions__intervention_id__historique_get"];
+        get: operations["historique_historique"];
         put?: never;
         post?: never;
         delete?: never;
@@ -735,13 +766,13 @@ export interface paths {
             cookie?: never;
         };
         /** List Pieces */
-        get: operations["list_pieces_api_v1_interventions__intervention_id__pieces_get"];
+        get: operations["interventions_list_pieces"];
         put?: never;
         /**
          * Consommer
          * @description Parts used on an intervention en_cours (staff or its assigned technician).
          */
-        post: operations["consommer_api_v1_interventions__intervention_id__pieces_post"];
+        post: operations["interventions_consommer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -761,7 +792,7 @@ export interface paths {
          * Retourner
          * @description Unused parts back to stock (a negative use, an entree movement).
          */
-        post: operations["retourner_api_v1_interventions__intervention_id__pieces_retour_post"];
+        post: operations["interventions_retourner"];
         delete?: never;
         options?: never;
         head?: never;
@@ -779,12 +810,12 @@ export interface paths {
          * Get Planning
          * @description The slot of an intervention, for whoever can see the intervention.
          */
-        get: operations["get_planning_api_v1_interventions__intervention_id__planning_get"];
+        get: operations["planning_get_planning"];
         /**
          * Put Planning
          * @description Create (201) or replace (200) the slot of an intervention.
          */
-        put: operations["put_planning_api_v1_interventions__intervention_id__planning_put"];
+        put: operations["planning_put_planning"];
         post?: never;
         delete?: never;
         options?: never;
@@ -805,7 +836,7 @@ export interface paths {
          * Confirm Planning
          * @description Confirm the slot: staff, or the technician assigned to the intervention.
          */
-        post: operations["confirm_planning_api_v1_interventions__intervention_id__planning_confirmation_post"];
+        post: operations["planning_confirm_planning"];
         delete?: never;
         options?: never;
         head?: never;
@@ -820,10 +851,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Reservations */
-        get: operations["list_reservations_api_v1_interventions__intervention_id__reservations_get"];
+        get: operations["interventions_list_reservations"];
         put?: never;
         /** Reserver */
-        post: operations["reserver_api_v1_interventions__intervention_id__reservations_post"];
+        post: operations["interventions_reserver"];
         delete?: never;
         options?: never;
         head?: never;
@@ -840,7 +871,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Transition */
-        post: operations["transition_api_v1_interventions__intervention_id__transitions_post"];
+        post: operations["interventions_transition"];
         delete?: never;
         options?: never;
         head?: never;
@@ -855,7 +886,7 @@ export interface paths {
             cookie?: never;
         };
         /** List Jours Feries */
-        get: operations["list_jours_feries_api_v1_jours_feries_get"];
+        get: operations["jours_feries_list_jours_feries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -876,7 +907,7 @@ export interface paths {
          * Put Jour Ferie
          * @description Add (`ferie: true`) or remove (`false`) a date, e.g. an announced Islamic holiday.
          */
-        put: operations["put_jour_ferie_api_v1_jours_feries__jour__put"];
+        put: operations["jours_feries_put_jour_ferie"];
         post?: never;
         delete?: never;
         options?: never;
@@ -895,7 +926,7 @@ export interface paths {
          * List Notifications
          * @description One's own notifications, newest first; filters `lu`, `type_notification`.
          */
-        get: operations["list_notifications_api_v1_notifications_get"];
+        get: operations["notifications_list_notifications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -917,7 +948,7 @@ export interface paths {
          * Mark All Read
          * @description Mark all one's notifications read.
          */
-        post: operations["mark_all_read_api_v1_notifications_lecture_post"];
+        post: operations["notifications_mark_all_read"];
         delete?: never;
         options?: never;
         head?: never;
@@ -935,7 +966,7 @@ export interface paths {
          * Unread Count
          * @description How many of one's notifications are unread.
          */
-        get: operations["unread_count_api_v1_notifications_non_lues_get"];
+        get: operations["notifications_unread_count"];
         put?: never;
         post?: never;
         delete?: never;
@@ -955,12 +986,12 @@ export interface paths {
          * Get Preferences
          * @description One's channels per notification type (in-app always; e-mail on or off).
          */
-        get: operations["get_preferences_api_v1_notifications_preferences_get"];
+        get: operations["notifications_get_preferences"];
         /**
          * Put Preferences
          * @description Turn e-mail on or off per type; mute or follow the progress of one's interventions.
          */
-        put: operations["put_preferences_api_v1_notifications_preferences_put"];
+        put: operations["notifications_put_preferences"];
         post?: never;
         delete?: never;
         options?: never;
@@ -981,7 +1012,7 @@ export interface paths {
          *     notifications, a `: ping` comment line when idle; `Last-Event-ID` (header, or the
          *     `last_event_id` query parameter) resumes after that id without loss.
          */
-        get: operations["stream_api_v1_notifications_stream_get"];
+        get: operations["notifications_stream"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1003,7 +1034,7 @@ export interface paths {
          * Mark Read
          * @description Mark one of one's notifications read (404 for anyone else's).
          */
-        post: operations["mark_read_api_v1_notifications__notification_id__lecture_post"];
+        post: operations["notifications_mark_read"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1018,10 +1049,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Pieces */
-        get: operations["list_pieces_api_v1_pieces_get"];
+        get: operations["pieces_list_pieces"];
         put?: never;
         /** Create Piece */
-        post: operations["create_piece_api_v1_pieces_post"];
+        post: operations["pieces_create_piece"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1036,18 +1067,18 @@ export interface paths {
             cookie?: never;
         };
         /** Get Piece */
-        get: operations["get_piece_api_v1_pieces__piece_id__get"];
+        get: operations["pieces_get_piece"];
         put?: never;
         post?: never;
         /**
          * Delete Piece
          * @description 204 when the part was never moved (deleted); otherwise it is deactivated: 200.
          */
-        delete: operations["delete_piece_api_v1_pieces__piece_id__delete"];
+        delete: operations["pieces_delete_piece"];
         options?: never;
         head?: never;
         /** Update Piece */
-        patch: operations["update_piece_api_v1_pieces__piece_id__patch"];
+        patch: operations["pieces_update_piece"];
         trace?: never;
     };
     "/api/v1/pieces/{piece_id}/mouvements": {
@@ -1061,10 +1092,10 @@ export interface paths {
          * List Mouvements
          * @description Newest first.
          */
-        get: operations["list_mouvements_api_v1_pieces__piece_id__mouvements_get"];
+        get: operations["stock_list_mouvements"];
         put?: never;
         /** Create Mouvement */
-        post: operations["create_mouvement_api_v1_pieces__piece_id__mouvements_post"];
+        post: operations["stock_create_mouvement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1082,7 +1113,7 @@ export interface paths {
          * Piece Stock
          * @description One part's stock per location (the same as /stock?piece_id=, under /pieces).
          */
-        get: operations["piece_stock_api_v1_pieces__piece_id__stock_get"];
+        get: operations["stock_piece_stock"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1102,7 +1133,7 @@ export interface paths {
          * List Planning
          * @description A calendar of slots, in start order; a technician sees only its own.
          */
-        get: operations["list_planning_api_v1_planning_get"];
+        get: operations["planning_list_planning"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1119,14 +1150,14 @@ export interface paths {
             cookie?: never;
         };
         /** List Schedules */
-        get: operations["list_schedules_api_v1_report_schedules_get"];
+        get: operations["reports_list_schedules"];
         put?: never;
         /**
          * Create Schedule
          * @description `cron_expression` (5 fields, croniter) read in `timezone` (default Africa/Casablanca);
          *     an invalid one is 422 with the reason. `report_id` is the template report.
          */
-        post: operations["create_schedule_api_v1_report_schedules_post"];
+        post: operations["reports_create_schedule"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1141,15 +1172,15 @@ export interface paths {
             cookie?: never;
         };
         /** Read Schedule */
-        get: operations["read_schedule_api_v1_report_schedules__schedule_id__get"];
+        get: operations["reports_read_schedule"];
         put?: never;
         post?: never;
         /** Delete Schedule */
-        delete: operations["delete_schedule_api_v1_report_schedules__schedule_id__delete"];
+        delete: operations["reports_delete_schedule"];
         options?: never;
         head?: never;
         /** Update Schedule */
-        patch: operations["update_schedule_api_v1_report_schedules__schedule_id__patch"];
+        patch: operations["reports_update_schedule"];
         trace?: never;
     };
     "/api/v1/reports": {
@@ -1167,7 +1198,7 @@ export interface paths {
          *     writes it (`progression` 0-100), then `termine` (or `erreur` with `erreur_message`)
          *     and a `report.termine` / `report.erreur` event.
          */
-        post: operations["create_report_api_v1_reports_post"];
+        post: operations["reports_create_report"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1182,7 +1213,7 @@ export interface paths {
             cookie?: never;
         };
         /** Read Report */
-        get: operations["read_report_api_v1_reports__report_id__get"];
+        get: operations["reports_read_report"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1202,7 +1233,7 @@ export interface paths {
          * Report File
          * @description The file of a `termine` report, streamed, to its author and admins.
          */
-        get: operations["report_file_api_v1_reports__report_id__fichier_get"];
+        get: operations["reports_report_file"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1223,7 +1254,7 @@ export interface paths {
          * @description The seed's `mv_client_equipment_summary`: every client for staff, its own row for a
          *     client; with the view's last refresh time.
          */
-        get: operations["client_stats_api_v1_stats_clients_get"];
+        get: operations["stats_client_stats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1267,7 +1298,7 @@ export interface paths {
          *
          *     Null is "no data", never 0 %. A rate with no denominator is null.
          */
-        get: operations["kpis_api_v1_stats_kpis_get"];
+        get: operations["stats_kpis"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1287,7 +1318,7 @@ export interface paths {
          * Technicien Stats
          * @description The seed's `mv_technician_stats` (admin, responsable), with its last refresh time.
          */
-        get: operations["technicien_stats_api_v1_stats_techniciens_get"];
+        get: operations["stats_technicien_stats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1307,7 +1338,7 @@ export interface paths {
          * List Stock
          * @description Stock per location; a technician sees its own van only.
          */
-        get: operations["list_stock_api_v1_stock_get"];
+        get: operations["stock_list_stock"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1324,13 +1355,13 @@ export interface paths {
             cookie?: never;
         };
         /** List Techniciens */
-        get: operations["list_techniciens_api_v1_techniciens_get"];
+        get: operations["techniciens_list_techniciens"];
         put?: never;
         /**
          * Create Technicien
          * @description The technician and its user (role technicien) in one transaction.
          */
-        post: operations["create_technicien_api_v1_techniciens_post"];
+        post: operations["techniciens_create_technicien"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1344,16 +1375,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Technicien */
-        get: operations["get_technicien_api_v1_techniciens__technicien_id__get"];
+        /**
+         * Get Technicien
+         * @description A technician reads itself without the staff-only fields (`notes_competences`).
+         */
+        get: operations["techniciens_get_technicien"];
         put?: never;
         post?: never;
         /** Delete Technicien */
-        delete: operations["delete_technicien_api_v1_techniciens__technicien_id__delete"];
+        delete: operations["techniciens_delete_technicien"];
         options?: never;
         head?: never;
         /** Update Technicien */
-        patch: operations["update_technicien_api_v1_techniciens__technicien_id__patch"];
+        patch: operations["techniciens_update_technicien"];
         trace?: never;
     };
     "/api/v1/techniciens/{technicien_id}/competences": {
@@ -1364,7 +1398,7 @@ export interface paths {
             cookie?: never;
         };
         /** List Technicien Competences */
-        get: operations["list_technicien_competences_api_v1_techniciens__technicien_id__competences_get"];
+        get: operations["competences_list_technicien_competences"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1385,10 +1419,10 @@ export interface paths {
          * Set Technicien Competence
          * @description Create (201) or replace (200) the technician's level in this competence.
          */
-        put: operations["set_technicien_competence_api_v1_techniciens__technicien_id__competences__competence_id__put"];
+        put: operations["competences_set_technicien_competence"];
         post?: never;
         /** Remove Technicien Competence */
-        delete: operations["remove_technicien_competence_api_v1_techniciens__technicien_id__competences__competence_id__delete"];
+        delete: operations["competences_remove_technicien_competence"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1402,10 +1436,10 @@ export interface paths {
             cookie?: never;
         };
         /** List Users */
-        get: operations["list_users_api_v1_users_get"];
+        get: operations["users_list_users"];
         put?: never;
         /** Create User */
-        post: operations["create_user_api_v1_users_post"];
+        post: operations["users_create_user"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1420,18 +1454,18 @@ export interface paths {
             cookie?: never;
         };
         /** Get User */
-        get: operations["get_user_api_v1_users__user_id__get"];
+        get: operations["users_get_user"];
         put?: never;
         post?: never;
         /**
          * Deactivate User
          * @description Deactivates (is_active = false) and revokes the user's refresh tokens.
          */
-        delete: operations["deactivate_user_api_v1_users__user_id__delete"];
+        delete: operations["users_deactivate_user"];
         options?: never;
         head?: never;
         /** Update User */
-        patch: operations["update_user_api_v1_users__user_id__patch"];
+        patch: operations["users_update_user"];
         trace?: never;
     };
     "/api/v1/users/{user_id}/password": {
@@ -1447,7 +1481,7 @@ export interface paths {
          * Change Password
          * @description Admins set anyone's password; a user changes its own with `current_password`.
          */
-        post: operations["change_password_api_v1_users__user_id__password_post"];
+        post: operations["users_change_password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1545,12 +1579,16 @@ export interface components {
         ClientCreate: {
             /** Adresse */
             adresse?: string | null;
+            /** Adresse Facturation */
+            adresse_facturation?: string | null;
             /** Code Postal */
             code_postal?: string | null;
             /** Contact Principal */
             contact_principal?: string | null;
             /** Email Commercial */
             email_commercial?: string | null;
+            /** Ice */
+            ice?: string | null;
             /** Instructions Particulieres */
             instructions_particulieres?: string | null;
             /** @default standard */
@@ -1588,6 +1626,8 @@ export interface components {
         ClientRead: {
             /** Adresse */
             adresse: string | null;
+            /** Adresse Facturation */
+            adresse_facturation: string | null;
             /** Code Postal */
             code_postal: string | null;
             /** Contact Principal */
@@ -1603,6 +1643,8 @@ export interface components {
             email_commercial: string | null;
             /** Full Name */
             full_name: string;
+            /** Ice */
+            ice: string | null;
             /** Id */
             id: number;
             /** Instructions Particulieres */
@@ -1613,7 +1655,7 @@ export interface components {
             /** Nom Entreprise */
             nom_entreprise: string;
             /** Notes Commerciales */
-            notes_commerciales: string | null;
+            notes_commerciales?: string | null;
             /** Secteur Activite */
             secteur_activite: string | null;
             /** Telephone */
@@ -1644,12 +1686,16 @@ export interface components {
         ClientUpdate: {
             /** Adresse */
             adresse?: string | null;
+            /** Adresse Facturation */
+            adresse_facturation?: string | null;
             /** Code Postal */
             code_postal?: string | null;
             /** Contact Principal */
             contact_principal?: string | null;
             /** Email Commercial */
             email_commercial?: string | null;
+            /** Ice */
+            ice?: string | null;
             /** Instructions Particulieres */
             instructions_particulieres?: string | null;
             niveau_service?: components["schemas"]["NiveauService"] | null;
@@ -1979,10 +2025,20 @@ export interface components {
             cout_acquisition?: number | string | null;
             /** @default normale */
             criticite: components["schemas"]["CriticiteEquipement"];
+            /**
+             * Date Fin Garantie
+             * @description last day of warranty (default: installation + duration)
+             */
+            date_fin_garantie?: string | null;
             /** Date Installation */
             date_installation?: string | null;
             /** Derniere Maintenance */
             derniere_maintenance?: string | null;
+            /**
+             * Duree Garantie Mois
+             * @description warranty from date_installation, in months
+             */
+            duree_garantie_mois?: number | null;
             /** Fabricant */
             fabricant?: string | null;
             /** Fournisseur */
@@ -2035,10 +2091,14 @@ export interface components {
              */
             created_at: string;
             criticite: components["schemas"]["CriticiteEquipement"];
+            /** Date Fin Garantie */
+            date_fin_garantie: string | null;
             /** Date Installation */
             date_installation: string | null;
             /** Derniere Maintenance */
             derniere_maintenance: string | null;
+            /** Duree Garantie Mois */
+            duree_garantie_mois: number | null;
             /** Fabricant */
             fabricant: string | null;
             /** Fournisseur */
@@ -2078,10 +2138,14 @@ export interface components {
             /** Cout Acquisition */
             cout_acquisition?: number | string | null;
             criticite?: components["schemas"]["CriticiteEquipement"] | null;
+            /** Date Fin Garantie */
+            date_fin_garantie?: string | null;
             /** Date Installation */
             date_installation?: string | null;
             /** Derniere Maintenance */
             derniere_maintenance?: string | null;
+            /** Duree Garantie Mois */
+            duree_garantie_mois?: number | null;
             /** Fabricant */
             fabricant?: string | null;
             /** Fournisseur */
@@ -2256,6 +2320,53 @@ export interface components {
          * @enum {string}
          */
         Granularite: "day" | "week" | "month";
+        /** HistoriqueEquipementPage */
+        HistoriqueEquipementPage: {
+            /** Items */
+            items: components["schemas"]["HistoriqueEquipementRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            verification?: components["schemas"]["VerificationRead"] | null;
+        };
+        /** HistoriqueEquipementRead */
+        HistoriqueEquipementRead: {
+            /** Action */
+            action: string;
+            /** Adresse Ip */
+            adresse_ip: string | null;
+            /** Ancienne Valeur */
+            ancienne_valeur: {
+                [key: string]: unknown;
+            } | null;
+            /** Description */
+            description: string;
+            /** Equipement Id */
+            equipement_id: number;
+            /** Hash */
+            hash: string;
+            /**
+             * Horodatage
+             * Format: date-time
+             */
+            horodatage: string;
+            /** Id */
+            id: number;
+            /** Nouvelle Valeur */
+            nouvelle_valeur: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Origine
+             * @default api
+             */
+            origine: string;
+            /** Prev Hash */
+            prev_hash: string;
+            /** User Agent */
+            user_agent: string | null;
+            /** User Id */
+            user_id: number | null;
+        };
         /** HistoriquePage */
         HistoriquePage: {
             /** Items */
@@ -2290,6 +2401,11 @@ export interface components {
             nouvelle_valeur: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Origine
+             * @default api
+             */
+            origine: string;
             /** Prev Hash */
             prev_hash: string;
             /** User Agent */
@@ -2363,6 +2479,10 @@ export interface components {
             client_id: number;
             /** Cout Estime */
             cout_estime: string | null;
+            /** Cout Main Oeuvre */
+            cout_main_oeuvre: string | null;
+            /** Cout Pieces */
+            cout_pieces: string;
             /** Cout Reel */
             cout_reel: string | null;
             /**
@@ -2370,6 +2490,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Date Affectation */
+            date_affectation: string | null;
             /**
              * Date Creation
              * Format: date-time
@@ -2385,10 +2507,19 @@ export interface components {
             date_limite: string | null;
             /** Date Planifiee */
             date_planifiee: string | null;
+            /** Date Prise En Charge */
+            date_prise_en_charge: string | null;
+            /**
+             * Delai Prise En Charge
+             * @description Response time in hours: creation -> first en_cours.
+             */
+            readonly delai_prise_en_charge: string | null;
             /** Description */
             description: string | null;
             /** Diagnostic */
             diagnostic: string | null;
+            /** Duree Attente */
+            duree_attente: string | null;
             /** Duree Estimee */
             duree_estimee: string | null;
             /** Duree Reelle */
@@ -2397,13 +2528,21 @@ export interface components {
             equipement_id: number;
             /** Id */
             id: number;
+            /** Motif Attente */
+            motif_attente: ("client" | "pieces" | "technique" | "autre") | null;
             /** Notes Techniques */
             notes_techniques: string | null;
+            /** Periodes */
+            periodes: components["schemas"]["Periode"][];
             priorite: components["schemas"]["PrioriteIntervention"];
+            /** Rapport */
+            rapport: string | null;
             /** Satisfaction Client */
             satisfaction_client: number | null;
             /** Solution */
             solution: string | null;
+            /** Sous Garantie */
+            sous_garantie: boolean;
             statut: components["schemas"]["StatutIntervention"];
             /** Technicien Id */
             technicien_id: number | null;
@@ -2440,7 +2579,13 @@ export interface components {
             duree_reelle?: number | string | null;
             /** Notes Techniques */
             notes_techniques?: string | null;
+            /** Periodes */
+            periodes?: components["schemas"]["PeriodeIn"][] | null;
             priorite?: components["schemas"]["PrioriteIntervention"] | null;
+            /** Rapport */
+            rapport?: string | null;
+            /** Solution */
+            solution?: string | null;
             /** Titre */
             titre?: string | null;
             type_intervention?: components["schemas"]["TypeIntervention"] | null;
@@ -2910,6 +3055,48 @@ export interface components {
             /** Taux */
             taux: string;
         };
+        /** Periode */
+        Periode: {
+            /**
+             * Debut
+             * Format: date-time
+             */
+            debut: string;
+            /** Fin */
+            fin: string | null;
+            /** Motif */
+            motif?: ("client" | "pieces" | "technique" | "autre") | null;
+            /**
+             * Statut
+             * @enum {string}
+             */
+            statut: "en_cours" | "en_attente";
+        };
+        /**
+         * PeriodeIn
+         * @description A working (`en_cours`) or waiting (`en_attente`) period, as corrected by staff.
+         */
+        PeriodeIn: {
+            /**
+             * Debut
+             * Format: date-time
+             * @description ISO 8601 with a UTC offset, years 1900 to 2200
+             */
+            debut: string;
+            /**
+             * Fin
+             * Format: date-time
+             * @description ISO 8601 with a UTC offset, years 1900 to 2200
+             */
+            fin: string;
+            /** Motif */
+            motif?: ("client" | "pieces" | "technique" | "autre") | null;
+            /**
+             * Statut
+             * @enum {string}
+             */
+            statut: "en_cours" | "en_attente";
+        };
         /** PieceCreate */
         PieceCreate: {
             /** Description */
@@ -3068,6 +3255,11 @@ export interface components {
             notes_planning: string | null;
             /** Rappel Envoye */
             rappel_envoye: boolean;
+            /**
+             * Statut
+             * @description planifie, or annule once the intervention is cancelled
+             */
+            statut: string;
             /** Technicien Id */
             technicien_id: number | null;
             /** Version */
@@ -3498,7 +3690,7 @@ export interface components {
             /** Is Active */
             is_active: boolean;
             /** Notes Competences */
-            notes_competences: string | null;
+            notes_competences?: string | null;
             /** Specialite */
             specialite: string | null;
             /**
@@ -3550,6 +3742,11 @@ export interface components {
             commentaire?: string | null;
             /** Diagnostic */
             diagnostic?: string | null;
+            /**
+             * Motif Attente
+             * @description why it waits (en_attente): client, pieces, technique, autre
+             */
+            motif_attente?: ("client" | "pieces" | "technique" | "autre") | null;
             /** Solution */
             solution?: string | null;
             statut: components["schemas"]["StatutIntervention"];
@@ -3668,7 +3865,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    jwks_api_v1_auth_jwks_json_get: {
+    keys_jwks: {
         parameters: {
             query?: never;
             header?: never;
@@ -3686,9 +3883,18 @@ export interface operations {
                     "application/json": components["schemas"]["JWKS"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_keys_api_v1_auth_keys_get: {
+    keys_list_keys: {
         parameters: {
             query?: never;
             header?: never;
@@ -3706,9 +3912,36 @@ export interface operations {
                     "application/json": components["schemas"]["SigningKeyRead"][];
                 };
             };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    rotate_api_v1_auth_keys_rotate_post: {
+    keys_rotate: {
         parameters: {
             query?: never;
             header?: never;
@@ -3726,9 +3959,45 @@ export interface operations {
                     "application/json": components["schemas"]["SigningKeyRead"];
                 };
             };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_key_api_v1_auth_keys__kid__get: {
+    keys_get_key: {
         parameters: {
             query?: never;
             header?: never;
@@ -3748,6 +4017,42 @@ export interface operations {
                     "application/json": components["schemas"]["SigningKeyRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -3757,9 +4062,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    retire_api_v1_auth_keys__kid__retire_post: {
+    keys_retire: {
         parameters: {
             query?: never;
             header?: never;
@@ -3779,6 +4093,51 @@ export interface operations {
                     "application/json": components["schemas"]["SigningKeyRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -3788,9 +4147,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    login_api_v1_auth_login_post: {
+    auth_login: {
         parameters: {
             query?: never;
             header?: never;
@@ -3812,6 +4180,15 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description bad credentials, token or account */
             401: {
                 headers: {
@@ -3823,6 +4200,15 @@ export interface operations {
             };
             /** @description the session cookie sent from another origin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3850,7 +4236,7 @@ export interface operations {
             };
         };
     };
-    logout_api_v1_auth_logout_post: {
+    auth_logout: {
         parameters: {
             query?: never;
             header?: never;
@@ -3870,8 +4256,35 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description bad credentials, token or account */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3888,9 +4301,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    me_api_v1_auth_me_get: {
+    auth_me: {
         parameters: {
             query?: never;
             header?: never;
@@ -3917,9 +4339,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    refresh_api_v1_auth_refresh_post: {
+    auth_refresh: {
         parameters: {
             query?: never;
             header?: never;
@@ -3941,6 +4381,15 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description bad credentials, token or account */
             401: {
                 headers: {
@@ -3959,6 +4408,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -3968,9 +4426,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    end_cookie_session_api_v1_auth_refresh_delete: {
+    auth_end_cookie_session: {
         parameters: {
             query?: never;
             header?: never;
@@ -4004,9 +4471,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_avoir_api_v1_avoirs__avoir_id__get: {
+    factures_get_avoir: {
         parameters: {
             query?: never;
             header?: never;
@@ -4026,6 +4511,42 @@ export interface operations {
                     "application/json": components["schemas"]["AvoirDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4035,9 +4556,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    avoir_pdf_api_v1_avoirs__avoir_id__pdf_get: {
+    factures_avoir_pdf: {
         parameters: {
             query?: never;
             header?: never;
@@ -4055,6 +4585,42 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4064,9 +4630,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_clients_api_v1_clients_get: {
+    clients_list_clients: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -4093,6 +4668,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ClientRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4102,9 +4704,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_client_api_v1_clients_post: {
+    clients_create_client: {
         parameters: {
             query?: never;
             header?: {
@@ -4129,6 +4740,42 @@ export interface operations {
                     "application/json": components["schemas"]["ClientRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4138,9 +4785,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_client_api_v1_clients__client_id__get: {
+    clients_get_client: {
         parameters: {
             query?: never;
             header?: never;
@@ -4160,6 +4816,42 @@ export interface operations {
                     "application/json": components["schemas"]["ClientRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4169,9 +4861,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    delete_client_api_v1_clients__client_id__delete: {
+    clients_delete_client: {
         parameters: {
             query?: never;
             header?: never;
@@ -4189,6 +4890,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4198,9 +4944,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_client_api_v1_clients__client_id__patch: {
+    clients_update_client: {
         parameters: {
             query?: never;
             header?: {
@@ -4227,6 +4982,60 @@ export interface operations {
                     "application/json": components["schemas"]["ClientRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version (problem+json) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4236,9 +5045,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_competences_api_v1_competences_get: {
+    competences_list_competences: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -4263,6 +5081,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_CompetenceRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4272,9 +5117,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_competence_api_v1_competences_post: {
+    competences_create_competence: {
         parameters: {
             query?: never;
             header?: {
@@ -4299,6 +5153,42 @@ export interface operations {
                     "application/json": components["schemas"]["CompetenceRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4308,9 +5198,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_competence_api_v1_competences__competence_id__get: {
+    competences_get_competence: {
         parameters: {
             query?: never;
             header?: never;
@@ -4330,6 +5229,42 @@ export interface operations {
                     "application/json": components["schemas"]["CompetenceRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4339,9 +5274,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    delete_competence_api_v1_competences__competence_id__delete: {
+    competences_delete_competence: {
         parameters: {
             query?: never;
             header?: never;
@@ -4359,6 +5303,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4368,9 +5357,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_competence_api_v1_competences__competence_id__patch: {
+    competences_update_competence: {
         parameters: {
             query?: never;
             header?: {
@@ -4397,6 +5395,60 @@ export interface operations {
                     "application/json": components["schemas"]["CompetenceRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version (problem+json) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4406,9 +5458,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_contrats_api_v1_contrats_get: {
+    contrats_list_contrats: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -4433,6 +5494,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ContratRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4442,9 +5530,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_contrat_api_v1_contrats_post: {
+    contrats_create_contrat: {
         parameters: {
             query?: never;
             header?: {
@@ -4469,6 +5566,42 @@ export interface operations {
                     "application/json": components["schemas"]["ContratRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4478,9 +5611,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_contrat_api_v1_contrats__contrat_id__get: {
+    contrats_get_contrat: {
         parameters: {
             query?: never;
             header?: never;
@@ -4500,6 +5642,42 @@ export interface operations {
                     "application/json": components["schemas"]["ContratRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4509,9 +5687,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_contrat_api_v1_contrats__contrat_id__patch: {
+    contrats_update_contrat: {
         parameters: {
             query?: never;
             header?: never;
@@ -4535,6 +5722,51 @@ export interface operations {
                     "application/json": components["schemas"]["ContratRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4544,9 +5776,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    contrat_sla_api_v1_contrats__contrat_id__sla_get: {
+    contrats_contrat_sla: {
         parameters: {
             query?: {
                 du?: string | null;
@@ -4569,6 +5810,42 @@ export interface operations {
                     "application/json": components["schemas"]["SlaRapport"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4578,9 +5855,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_document_api_v1_documents__document_id__get: {
+    documents_get_document: {
         parameters: {
             query?: never;
             header?: never;
@@ -4600,6 +5886,42 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4609,9 +5931,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_document_content_api_v1_documents__document_id__contenu_get: {
+    documents_get_document_content: {
         parameters: {
             query?: never;
             header?: never;
@@ -4631,6 +5962,42 @@ export interface operations {
                     "application/octet-stream": unknown;
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4640,9 +6007,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_equipements_api_v1_equipements_get: {
+    equipements_list_equipements: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -4670,6 +6046,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_EquipementRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4679,9 +6082,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_equipement_api_v1_equipements_post: {
+    equipements_create_equipement: {
         parameters: {
             query?: never;
             header?: {
@@ -4706,6 +6118,42 @@ export interface operations {
                     "application/json": components["schemas"]["EquipementRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4715,9 +6163,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_equipement_api_v1_equipements__equipement_id__get: {
+    equipements_get_equipement: {
         parameters: {
             query?: never;
             header?: never;
@@ -4737,6 +6194,42 @@ export interface operations {
                     "application/json": components["schemas"]["EquipementRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4746,9 +6239,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    delete_equipement_api_v1_equipements__equipement_id__delete: {
+    equipements_delete_equipement: {
         parameters: {
             query?: never;
             header?: never;
@@ -4765,6 +6267,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description it has interventions: retired instead */
             409: {
@@ -4784,9 +6322,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_equipement_api_v1_equipements__equipement_id__patch: {
+    equipements_update_equipement: {
         parameters: {
             query?: never;
             header?: {
@@ -4813,6 +6360,60 @@ export interface operations {
                     "application/json": components["schemas"]["EquipementRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version (problem+json) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4822,9 +6423,97 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    change_statut_api_v1_equipements__equipement_id__statut_post: {
+    equipements_historique_equipement: {
+        parameters: {
+            query?: {
+                /** @description recompute the hash chain and report whether it holds */
+                verifier?: boolean;
+            };
+            header?: never;
+            path: {
+                equipement_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoriqueEquipementPage"];
+                };
+            };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (problem+json naming each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    equipements_change_statut: {
         parameters: {
             query?: never;
             header?: never;
@@ -4848,6 +6537,51 @@ export interface operations {
                     "application/json": components["schemas"]["EquipementRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4857,9 +6591,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_factures_api_v1_factures_get: {
+    factures_list_factures: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -4884,6 +6627,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_FactureRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4893,9 +6663,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_facture_api_v1_factures_post: {
+    factures_create_facture: {
         parameters: {
             query?: never;
             header?: {
@@ -4920,6 +6699,42 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4929,9 +6744,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_facture_api_v1_factures__facture_id__get: {
+    factures_get_facture: {
         parameters: {
             query?: never;
             header?: never;
@@ -4951,6 +6775,42 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4960,9 +6820,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_facture_api_v1_factures__facture_id__patch: {
+    factures_update_facture: {
         parameters: {
             query?: never;
             header?: never;
@@ -4986,6 +6855,51 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -4995,9 +6909,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    annuler_api_v1_factures__facture_id__annulation_post: {
+    factures_annuler: {
         parameters: {
             query?: never;
             header?: never;
@@ -5017,6 +6940,51 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5026,9 +6994,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    creer_avoir_api_v1_factures__facture_id__avoirs_post: {
+    factures_creer_avoir: {
         parameters: {
             query?: never;
             header?: {
@@ -5055,6 +7032,51 @@ export interface operations {
                     "application/json": components["schemas"]["AvoirDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5064,9 +7086,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    emettre_api_v1_factures__facture_id__emission_post: {
+    factures_emettre: {
         parameters: {
             query?: never;
             header?: never;
@@ -5086,6 +7117,51 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5095,9 +7171,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    add_ligne_api_v1_factures__facture_id__lignes_post: {
+    factures_add_ligne: {
         parameters: {
             query?: never;
             header?: never;
@@ -5121,6 +7206,51 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5130,9 +7260,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    delete_ligne_api_v1_factures__facture_id__lignes__ligne_id__delete: {
+    factures_delete_ligne: {
         parameters: {
             query?: never;
             header?: never;
@@ -5151,6 +7290,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5160,9 +7344,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_ligne_api_v1_factures__facture_id__lignes__ligne_id__patch: {
+    factures_update_ligne: {
         parameters: {
             query?: never;
             header?: never;
@@ -5187,6 +7380,51 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5196,9 +7434,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    payer_api_v1_factures__facture_id__paiements_post: {
+    factures_payer: {
         parameters: {
             query?: never;
             header?: never;
@@ -5222,6 +7469,51 @@ export interface operations {
                     "application/json": components["schemas"]["FactureDetail"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5231,9 +7523,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    facture_pdf_api_v1_factures__facture_id__pdf_get: {
+    factures_facture_pdf: {
         parameters: {
             query?: never;
             header?: never;
@@ -5251,6 +7552,42 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5260,9 +7597,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    penalites_api_v1_factures__facture_id__penalites_get: {
+    factures_penalites: {
         parameters: {
             query?: {
                 le?: string | null;
@@ -5284,6 +7630,42 @@ export interface operations {
                     "application/json": components["schemas"]["Penalites"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5293,9 +7675,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_interventions_api_v1_interventions_get: {
+    interventions_list_interventions: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -5329,6 +7720,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_InterventionRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5338,9 +7756,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_intervention_api_v1_interventions_post: {
+    interventions_create_intervention: {
         parameters: {
             query?: never;
             header?: {
@@ -5365,6 +7792,42 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5374,9 +7837,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_intervention_api_v1_interventions__intervention_id__get: {
+    interventions_get_intervention: {
         parameters: {
             query?: never;
             header?: never;
@@ -5396,6 +7868,42 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5405,9 +7913,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_intervention_api_v1_interventions__intervention_id__patch: {
+    interventions_update_intervention: {
         parameters: {
             query?: never;
             header?: {
@@ -5434,6 +7951,60 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version (problem+json) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5443,9 +8014,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    affecter_api_v1_interventions__intervention_id__affectation_post: {
+    interventions_affecter: {
         parameters: {
             query?: never;
             header?: never;
@@ -5469,6 +8049,51 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5478,9 +8103,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_documents_api_v1_interventions__intervention_id__documents_get: {
+    documents_list_documents: {
         parameters: {
             query?: {
                 limit?: number;
@@ -5504,6 +8138,42 @@ export interface operations {
                     "application/json": components["schemas"]["Page_DocumentRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5513,12 +8183,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    upload_document_api_v1_interventions__intervention_id__documents_post: {
+    documents_upload_document: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description retry-safe create key (1 to 200 characters) */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 intervention_id: number;
             };
@@ -5545,6 +8227,51 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5554,9 +8281,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    evaluer_api_v1_interventions__intervention_id__evaluation_post: {
+    interventions_evaluer: {
         parameters: {
             query?: never;
             header?: never;
@@ -5580,6 +8316,51 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5589,9 +8370,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    historique_api_v1_interventions__intervention_id__historique_get: {
+    historique_historique: {
         parameters: {
             query?: {
                 /** @description recompute the hash chain and report whether it holds */
@@ -5614,6 +8404,42 @@ export interface operations {
                     "application/json": components["schemas"]["HistoriquePage"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5623,9 +8449,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_pieces_api_v1_interventions__intervention_id__pieces_get: {
+    interventions_list_pieces: {
         parameters: {
             query?: never;
             header?: never;
@@ -5645,6 +8480,42 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionPieceRead"][];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5654,9 +8525,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    consommer_api_v1_interventions__intervention_id__pieces_post: {
+    interventions_consommer: {
         parameters: {
             query?: never;
             header?: {
@@ -5683,6 +8563,51 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionPieceRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5692,9 +8617,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    retourner_api_v1_interventions__intervention_id__pieces_retour_post: {
+    interventions_retourner: {
         parameters: {
             query?: never;
             header?: {
@@ -5721,6 +8655,51 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionPieceRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5730,9 +8709,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_planning_api_v1_interventions__intervention_id__planning_get: {
+    planning_get_planning: {
         parameters: {
             query?: never;
             header?: never;
@@ -5752,6 +8740,42 @@ export interface operations {
                     "application/json": components["schemas"]["PlanningRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5761,9 +8785,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    put_planning_api_v1_interventions__intervention_id__planning_put: {
+    planning_put_planning: {
         parameters: {
             query?: never;
             header?: {
@@ -5799,6 +8832,60 @@ export interface operations {
                     "application/json": components["schemas"]["PlanningRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version (problem+json) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5808,9 +8895,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    confirm_planning_api_v1_interventions__intervention_id__planning_confirmation_post: {
+    planning_confirm_planning: {
         parameters: {
             query?: never;
             header?: never;
@@ -5830,6 +8926,51 @@ export interface operations {
                     "application/json": components["schemas"]["PlanningRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5839,9 +8980,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_reservations_api_v1_interventions__intervention_id__reservations_get: {
+    interventions_list_reservations: {
         parameters: {
             query?: never;
             header?: never;
@@ -5861,6 +9011,42 @@ export interface operations {
                     "application/json": components["schemas"]["ReservationRead"][];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5870,9 +9056,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    reserver_api_v1_interventions__intervention_id__reservations_post: {
+    interventions_reserver: {
         parameters: {
             query?: never;
             header?: {
@@ -5899,6 +9094,51 @@ export interface operations {
                     "application/json": components["schemas"]["ReservationRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5908,9 +9148,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    transition_api_v1_interventions__intervention_id__transitions_post: {
+    interventions_transition: {
         parameters: {
             query?: never;
             header?: never;
@@ -5934,6 +9183,51 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5943,9 +9237,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_jours_feries_api_v1_jours_feries_get: {
+    jours_feries_list_jours_feries: {
         parameters: {
             query: {
                 annee: number;
@@ -5965,6 +9268,33 @@ export interface operations {
                     "application/json": components["schemas"]["JourFerieRead"][];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -5974,9 +9304,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    put_jour_ferie_api_v1_jours_feries__jour__put: {
+    jours_feries_put_jour_ferie: {
         parameters: {
             query?: never;
             header?: never;
@@ -6000,6 +9339,51 @@ export interface operations {
                     "application/json": components["schemas"]["JourFerieRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6009,9 +9393,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_notifications_api_v1_notifications_get: {
+    notifications_list_notifications: {
         parameters: {
             query?: {
                 lu?: boolean | null;
@@ -6036,6 +9429,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_NotificationRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6045,9 +9465,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    mark_all_read_api_v1_notifications_lecture_post: {
+    notifications_mark_all_read: {
         parameters: {
             query?: never;
             header?: never;
@@ -6065,9 +9494,45 @@ export interface operations {
                     "application/json": components["schemas"]["Lues"];
                 };
             };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    unread_count_api_v1_notifications_non_lues_get: {
+    notifications_unread_count: {
         parameters: {
             query?: never;
             header?: never;
@@ -6085,9 +9550,36 @@ export interface operations {
                     "application/json": components["schemas"]["NonLues"];
                 };
             };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_preferences_api_v1_notifications_preferences_get: {
+    notifications_get_preferences: {
         parameters: {
             query?: never;
             header?: never;
@@ -6105,9 +9597,36 @@ export interface operations {
                     "application/json": components["schemas"]["Preferences"];
                 };
             };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    put_preferences_api_v1_notifications_preferences_put: {
+    notifications_put_preferences: {
         parameters: {
             query?: never;
             header?: never;
@@ -6129,6 +9648,42 @@ export interface operations {
                     "application/json": components["schemas"]["Preferences"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6138,9 +9693,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    stream_api_v1_notifications_stream_get: {
+    notifications_stream: {
         parameters: {
             query?: {
                 last_event_id?: string | null;
@@ -6162,6 +9726,33 @@ export interface operations {
                     "text/event-stream": unknown;
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6171,9 +9762,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    mark_read_api_v1_notifications__notification_id__lecture_post: {
+    notifications_mark_read: {
         parameters: {
             query?: never;
             header?: never;
@@ -6193,6 +9793,51 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6202,9 +9847,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_pieces_api_v1_pieces_get: {
+    pieces_list_pieces: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -6232,6 +9886,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_PieceRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6241,9 +9922,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_piece_api_v1_pieces_post: {
+    pieces_create_piece: {
         parameters: {
             query?: never;
             header?: {
@@ -6268,6 +9958,42 @@ export interface operations {
                     "application/json": components["schemas"]["PieceRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6277,9 +10003,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_piece_api_v1_pieces__piece_id__get: {
+    pieces_get_piece: {
         parameters: {
             query?: never;
             header?: never;
@@ -6299,6 +10034,42 @@ export interface operations {
                     "application/json": components["schemas"]["PieceRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6308,9 +10079,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    delete_piece_api_v1_pieces__piece_id__delete: {
+    pieces_delete_piece: {
         parameters: {
             query?: never;
             header?: never;
@@ -6337,6 +10117,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6346,9 +10171,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_piece_api_v1_pieces__piece_id__patch: {
+    pieces_update_piece: {
         parameters: {
             query?: never;
             header?: {
@@ -6375,6 +10209,60 @@ export interface operations {
                     "application/json": components["schemas"]["PieceRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version (problem+json) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6384,9 +10272,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_mouvements_api_v1_pieces__piece_id__mouvements_get: {
+    stock_list_mouvements: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -6411,6 +10308,42 @@ export interface operations {
                     "application/json": components["schemas"]["Page_MouvementRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6420,9 +10353,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_mouvement_api_v1_pieces__piece_id__mouvements_post: {
+    stock_create_mouvement: {
         parameters: {
             query?: never;
             header?: {
@@ -6449,6 +10391,51 @@ export interface operations {
                     "application/json": components["schemas"]["MouvementRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6458,9 +10445,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    piece_stock_api_v1_pieces__piece_id__stock_get: {
+    stock_piece_stock: {
         parameters: {
             query?: {
                 emplacement?: string | null;
@@ -6486,6 +10482,42 @@ export interface operations {
                     "application/json": components["schemas"]["Page_StockRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6495,9 +10527,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_planning_api_v1_planning_get: {
+    planning_list_planning: {
         parameters: {
             query?: {
                 technicien_id?: number | null;
@@ -6524,6 +10565,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_PlanningRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6533,9 +10601,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_schedules_api_v1_report_schedules_get: {
+    reports_list_schedules: {
         parameters: {
             query?: never;
             header?: never;
@@ -6553,9 +10630,36 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulePage"];
                 };
             };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_schedule_api_v1_report_schedules_post: {
+    reports_create_schedule: {
         parameters: {
             query?: never;
             header?: never;
@@ -6577,6 +10681,42 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6586,9 +10726,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    read_schedule_api_v1_report_schedules__schedule_id__get: {
+    reports_read_schedule: {
         parameters: {
             query?: never;
             header?: never;
@@ -6608,6 +10757,42 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6617,9 +10802,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    delete_schedule_api_v1_report_schedules__schedule_id__delete: {
+    reports_delete_schedule: {
         parameters: {
             query?: never;
             header?: never;
@@ -6637,6 +10831,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6646,9 +10885,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_schedule_api_v1_report_schedules__schedule_id__patch: {
+    reports_update_schedule: {
         parameters: {
             query?: never;
             header?: never;
@@ -6672,6 +10920,51 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6681,9 +10974,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_report_api_v1_reports_post: {
+    reports_create_report: {
         parameters: {
             query?: never;
             header?: never;
@@ -6705,6 +11007,42 @@ export interface operations {
                     "application/json": components["schemas"]["ReportRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6714,9 +11052,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    read_report_api_v1_reports__report_id__get: {
+    reports_read_report: {
         parameters: {
             query?: never;
             header?: never;
@@ -6736,6 +11083,42 @@ export interface operations {
                     "application/json": components["schemas"]["ReportRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6745,9 +11128,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    report_file_api_v1_reports__report_id__fichier_get: {
+    reports_report_file: {
         parameters: {
             query?: never;
             header?: never;
@@ -6770,6 +11162,42 @@ export interface operations {
                     "text/csv; charset=utf-8": unknown;
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6779,9 +11207,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    client_stats_api_v1_stats_clients_get: {
+    stats_client_stats: {
         parameters: {
             query?: never;
             header?: never;
@@ -6799,9 +11236,36 @@ export interface operations {
                     "application/json": components["schemas"]["ClientSummaryPage"];
                 };
             };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    kpis_api_v1_stats_kpis_get: {
+    stats_kpis: {
         parameters: {
             query?: {
                 du?: string | null;
@@ -6827,6 +11291,33 @@ export interface operations {
                     "application/json": components["schemas"]["Kpis"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6836,9 +11327,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    technicien_stats_api_v1_stats_techniciens_get: {
+    stats_technicien_stats: {
         parameters: {
             query?: never;
             header?: never;
@@ -6856,9 +11356,36 @@ export interface operations {
                     "application/json": components["schemas"]["TechnicianStatsPage"];
                 };
             };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_stock_api_v1_stock_get: {
+    stock_list_stock: {
         parameters: {
             query?: {
                 piece_id?: number | null;
@@ -6883,6 +11410,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_StockRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6892,9 +11446,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_techniciens_api_v1_techniciens_get: {
+    techniciens_list_techniciens: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -6923,6 +11486,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_TechnicienRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6932,9 +11522,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_technicien_api_v1_techniciens_post: {
+    techniciens_create_technicien: {
         parameters: {
             query?: never;
             header?: {
@@ -6959,6 +11558,42 @@ export interface operations {
                     "application/json": components["schemas"]["TechnicienRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6968,9 +11603,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_technicien_api_v1_techniciens__technicien_id__get: {
+    techniciens_get_technicien: {
         parameters: {
             query?: never;
             header?: never;
@@ -6990,6 +11634,42 @@ export interface operations {
                     "application/json": components["schemas"]["TechnicienRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -6999,9 +11679,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    delete_technicien_api_v1_techniciens__technicien_id__delete: {
+    techniciens_delete_technicien: {
         parameters: {
             query?: never;
             header?: never;
@@ -7019,6 +11708,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7028,9 +11762,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_technicien_api_v1_techniciens__technicien_id__patch: {
+    techniciens_update_technicien: {
         parameters: {
             query?: never;
             header?: {
@@ -7057,6 +11800,60 @@ export interface operations {
                     "application/json": components["schemas"]["TechnicienRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version (problem+json) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7066,9 +11863,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_technicien_competences_api_v1_techniciens__technicien_id__competences_get: {
+    competences_list_technicien_competences: {
         parameters: {
             query?: never;
             header?: never;
@@ -7088,6 +11894,42 @@ export interface operations {
                     "application/json": components["schemas"]["TechnicienCompetenceRead"][];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7097,9 +11939,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    set_technicien_competence_api_v1_techniciens__technicien_id__competences__competence_id__put: {
+    competences_set_technicien_competence: {
         parameters: {
             query?: never;
             header?: never;
@@ -7133,6 +11984,51 @@ export interface operations {
                     "application/json": components["schemas"]["TechnicienCompetenceRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7142,9 +12038,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    remove_technicien_competence_api_v1_techniciens__technicien_id__competences__competence_id__delete: {
+    competences_remove_technicien_competence: {
         parameters: {
             query?: never;
             header?: never;
@@ -7163,6 +12068,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7172,9 +12122,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_users_api_v1_users_get: {
+    users_list_users: {
         parameters: {
             query?: {
                 /** @description page size, at most 200 */
@@ -7199,6 +12158,33 @@ export interface operations {
                     "application/json": components["schemas"]["Page_UserRead_"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7208,9 +12194,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_user_api_v1_users_post: {
+    users_create_user: {
         parameters: {
             query?: never;
             header?: {
@@ -7235,6 +12230,42 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7244,9 +12275,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_user_api_v1_users__user_id__get: {
+    users_get_user: {
         parameters: {
             query?: never;
             header?: never;
@@ -7266,6 +12306,42 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7275,9 +12351,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    deactivate_user_api_v1_users__user_id__delete: {
+    users_deactivate_user: {
         parameters: {
             query?: never;
             header?: never;
@@ -7295,6 +12380,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7304,9 +12434,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_user_api_v1_users__user_id__patch: {
+    users_update_user: {
         parameters: {
             query?: never;
             header?: {
@@ -7333,6 +12472,60 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version (problem+json) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
                 headers: {
@@ -7342,9 +12535,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    change_password_api_v1_users__user_id__password_post: {
+    users_change_password: {
         parameters: {
             query?: never;
             header?: never;
@@ -7368,8 +12570,62 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
+            /** @description Malformed request (problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, a bad or revoked one (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not the caller's (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: state, uniqueness, booking or stock (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input (problem+json naming each field) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem+json, Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
