@@ -40,6 +40,7 @@ SECTIONS = (
 )
 
 
+@pytest.mark.timeout(1500)  # two to five minutes on the shared 2-vCPU machine
 def test_every_scenario_runs_and_the_table_prints() -> None:
     # a folder of our own: concurrent pytest sessions on the machine prune tmp_path trees
     folder = Path(tempfile.mkdtemp(prefix="mif-bench-tiny-"))
