@@ -179,6 +179,8 @@ def migrate() -> int:
         del os.environ["MIF_ADMIN_PASSWORD"]
     # `python -m auth.bootstrap`, in this interpreter: SQLAlchemy and the rest are imported
     # already, which saves a second start-up while the services are starting beside us.
+    # ... with its own command line (no arguments), not run.py's `migrate`
+    sys.argv = ["auth.bootstrap"]
     try:
         runpy.run_module("auth.bootstrap", run_name="__main__", alter_sys=True)
     except SystemExit as exit_:
