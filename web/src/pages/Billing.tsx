@@ -115,7 +115,7 @@ function Invoices({ names }: { names: Map<number, string> }) {
               <Table.Td>{f.numero_facture ?? `Brouillon n° ${f.id}`}</Table.Td>
               <Table.Td>{names.get(f.client_id) ?? `Client ${f.client_id}`}</Table.Td>
               <Table.Td>
-                <Badge variant="light" color={f.statut === "en_retard" ? "red" : f.statut === "payee" ? "green" : "blue"}>
+                <Badge variant="filled" color={f.statut === "en_retard" ? "#b3261e" : f.statut === "payee" ? "#1e7a34" : "#1c4f8a"}>
                   {STATUT_FACTURE[f.statut]}
                 </Badge>
               </Table.Td>

@@ -112,7 +112,7 @@ export function Stock() {
               <Table.Td>
                 {p.nom}{" "}
                 {p.sous_seuil ? (
-                  <Badge color="red" variant="light">
+                  <Badge color="#b3261e" variant="filled">
                     Sous le seuil
                   </Badge>
                 ) : null}
