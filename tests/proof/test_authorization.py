@@ -39,6 +39,7 @@ EXPECTED: dict[str, str] = {
     f"POST {V}/auth/logout": "AAAAU",
     f"GET {V}/auth/me": "AAAAU",
     f"POST {V}/auth/refresh": "PPPPP",
+    f"DELETE {V}/auth/refresh": "AAAAU",
     f"GET {V}/users": "ADDDU",
     f"POST {V}/users": "ADDDU",
     f"GET {V}/users/{{user_id}}": "ADDDU",
