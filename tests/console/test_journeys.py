@@ -402,9 +402,10 @@ def test_three_journeys(system: str, people: dict, tmp_path: Path) -> None:
         row = portal.get_by_test_id(f"client-intervention-{intervention_id}")
         expect(row.get_by_text("Clôturée", exact=True)).to_be_visible()
         check_screen(portal, "12-portail-client", portal_problems)
-        # the stars' radio inputs are visually hidden under their labels: a real click on
-        # the fourth one, from the page (Playwright will not click outside the viewport)
-        row.get_by_role("radio").nth(3).evaluate("input => input.click()")
+        # the stars' radio inputs are visually hidden: the user clicks the fourth star, the
+        # label of the input named "4"
+        star = row.get_by_role("radio", name="4", exact=True).get_attribute("id")
+        row.locator(f'label[for="{star}"]').click()
         row.get_by_role("button", name="Évaluer").click()
         expect(row.get_by_text("Votre note : 4/5")).to_be_visible()
         check_screen(portal, "13-portail-client-evalue", portal_problems)
