@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PROJECTS := pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 
-.PHONY: install run test test-fast lint bench chaos format clean lock web web-api web-test
+.PHONY: install run test test-fast lint bench bench-check chaos format clean lock web web-api web-test
 
 install: $(VENV)/.synced
 
@@ -46,6 +46,10 @@ format: install
 
 bench: install web
 	$(PY) -m tests.bench $(BENCH_ARGS)
+
+# the whole bench table at a tiny scale (a few minutes): every scenario still runs
+bench-check: install web
+	MIF_BENCH_TABLE=1 $(PY) -m pytest tests/bench/test_bench_table.py -q $(PYTEST_ARGS)
 
 # Faults injected into the whole running system under write load (tests/chaos): each case
 # prints what was injected, its recovery time and what was lost or doubled. The short cases
