@@ -73,7 +73,7 @@ def test_create_then_use_at_once_with_and_without_the_worker(
         with httpx.Client(base_url=BASE, timeout=30) as client:
             staff = bearer(login(client, "admin", ADMIN_PASSWORD))
             results = [client_then_equipment(client, staff) for _ in range(ROUNDS)]
-            assert results == [(201, 201)] * ROUNDS
+            assert results == [(201, 201)] * ROUNDS, run.output(300)
 
             # freeze the worker (and its pool child) and the relay: events stay in the outbox
             for name in ("worker", "relay"):
@@ -82,7 +82,7 @@ def test_create_then_use_at_once_with_and_without_the_worker(
                 frozen.append(pgid)
             before = unpublished(fresh_database)
             results = [client_then_equipment(client, staff) for _ in range(ROUNDS)]
-            assert results == [(201, 201)] * ROUNDS
+            assert results == [(201, 201)] * ROUNDS, run.output(300)
             # each client wrote user.created and client.created, none was published
             assert unpublished(fresh_database) == before + 2 * ROUNDS
 
