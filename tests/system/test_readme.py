@@ -95,6 +95,16 @@ def test_readme_session_runs_against_make_run(
             admin = bearer(login(http, "admin", ADMIN_PASSWORD))
             first = http.get("/api/v1/interventions/1", headers=admin).json()
             assert (first["statut"], first["technicien_id"]) == ("cloturee", 1)
+            # issue 6: an Idempotency-Key through the gateway: the same body answers the
+            # first creation again, another body under the same key is refused
+            key = {**admin, "Idempotency-Key": "readme-retry-1"}
+            body = {"equipement_id": first["equipement_id"], "titre": "Contrôle annuel"}
+            created = http.post("/api/v1/interventions", headers=key, json=body)
+            again = http.post("/api/v1/interventions", headers=key, json=body)
+            other = http.post("/api/v1/interventions", headers=key, json={**body, "titre": "X"})
+            assert created.status_code == 201, created.text
+            assert (again.status_code, again.json()["id"]) == (201, created.json()["id"])
+            assert other.status_code == 422, other.text
             factures = http.get("/api/v1/factures", headers=admin, params={"statut": "envoyee"})
             assert sorted(f["numero_facture"] for f in factures.json()["items"]) == [
                 f"FAC-{year}-000001",
